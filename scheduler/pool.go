@@ -1,0 +1,351 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/forage-go/forage/deque"
+)
+
+// Pool is a set of worker goroutines, each owning a work-stealing deque. It
+// is safe for concurrent use. Create one with New and release it with Close.
+type Pool struct {
+	workers []*Worker
+	strides []int // numbers coprime with len(workers), for steal orders
+	inject  injector
+	sleep   sleeper
+	cfg     config
+
+	// accepted counts work accepted from outside (Submit, external Run) and
+	// not yet finished; Close waits for it. Add happens under the injector
+	// lock while it is open, so every Add happens before Close's Wait.
+	accepted sync.WaitGroup
+	// stopping tells workers to exit once out of work; set by Close after
+	// all accepted work has finished.
+	stopping    atomic.Bool
+	workersDone sync.WaitGroup
+
+	closeOnce sync.Once
+	closeErr  error
+
+	panicsMu sync.Mutex
+	panics   []error // panics of submitted tasks with no handler, for Close
+}
+
+// New starts a pool. With no options it has one worker per usable CPU (see
+// WithWorkers and FORAGE_WORKERS). An invalid option fails New with an error
+// that names the option and the value.
+func New(opts ...Option) (*Pool, error) {
+	var cfg config
+	for _, o := range opts {
+		if o == nil {
+			return nil, errors.New("forage: New: nil Option")
+		}
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.workers == 0 {
+		n, err := envWorkers()
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			n = defaultWorkers()
+		}
+		cfg.workers = n
+	}
+	p := &Pool{cfg: cfg}
+	n := cfg.workers
+	p.sleep.workers = uint32(n)
+	for s := 1; s <= n; s++ {
+		if gcd(s, n) == 1 {
+			p.strides = append(p.strides, s)
+		}
+	}
+	p.workers = make([]*Worker, n)
+	for i := range p.workers {
+		p.workers[i] = &Worker{
+			id:    i,
+			key:   newWorkerKey(),
+			pool:  p,
+			deque: deque.New[job](0),
+			rng:   uint64(i)*0x9E3779B97F4A7C15 + 0x2545F4914F6CDD1D,
+			wake:  make(chan struct{}, 1),
+		}
+	}
+	started := make(chan struct{}, n)
+	p.workersDone.Add(n)
+	for _, w := range p.workers {
+		go func() {
+			workerByGoid.Store(goid(), w)
+			defer workerByGoid.Delete(goid())
+			started <- struct{}{}
+			w.loop()
+		}()
+	}
+	// Wait until every worker is registered, so that a Run from inside a
+	// task always recognises its worker.
+	for range n {
+		<-started
+	}
+	return p, nil
+}
+
+// defaultWorkers is the number of CPUs this process may use.
+func defaultWorkers() int { return max(1, runtime.GOMAXPROCS(0)) }
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+// Workers returns the number of workers.
+func (p *Pool) Workers() int { return len(p.workers) }
+
+// Stats returns a snapshot of the pool's counters.
+func (p *Pool) Stats() Stats {
+	s := Stats{Workers: make([]WorkerStats, len(p.workers))}
+	for i, w := range p.workers {
+		s.Workers[i] = w.stats.snapshot()
+		s.Total.add(s.Workers[i])
+	}
+	return s
+}
+
+// hasWorkOrStopping is the sleeper's re-check: is there any job anywhere, or
+// is the pool shutting down? Each load follows the caller's SC announce.
+func (p *Pool) hasWorkOrStopping() bool {
+	if p.stopping.Load() || !p.inject.empty() {
+		return true
+	}
+	for _, w := range p.workers {
+		if w.deque.Len() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Run runs fn on a worker of the pool and returns when fn, and everything it
+// forked with Join, Scope and Func, has finished. It is safe to call from
+// many goroutines at once.
+//
+// Called from inside a task of the same pool, Run runs fn inline on the
+// calling worker. Called from a task of another pool, it queues fn on this
+// pool and the calling worker keeps running its own pool's work while it
+// waits, so pools may call each other without deadlock.
+//
+// If any task of the Run panics, Run panics in the caller with a *PanicError
+// carrying the first panic's value and stack, after the other tasks of the
+// Run have finished; the pool stays usable. After Close, Run panics with
+// ErrClosed (use RunContext to get it as an error instead).
+func (p *Pool) Run(fn func(w *Worker)) {
+	if err := p.run(nil, fn); err != nil {
+		var pe *PanicError
+		if errors.As(err, &pe) {
+			panic(pe)
+		}
+		panic(err)
+	}
+}
+
+// RunContext is Run with cancellation: when ctx is done, tasks of this Run
+// that have not started are skipped (see Worker.Err), and RunContext returns
+// ctx.Err() once nothing of it runs any more. It returns ErrClosed after
+// Close, and a *PanicError if a task panicked.
+func (p *Pool) RunContext(ctx context.Context, fn func(w *Worker)) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := p.run(ctx, fn); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// run is Run and RunContext; a panic comes back as a *PanicError.
+func (p *Pool) run(ctx context.Context, fn func(w *Worker)) error {
+	if w := currentWorker(); w != nil && w.pool == p {
+		return w.runInline(ctx, fn)
+	} else if w != nil {
+		return p.runFromOtherPool(w, ctx, fn)
+	}
+	rj := &rootJob{fn: fn, done: make(chan struct{})}
+	rj.task, rj.ctx = rj, ctx
+	if !p.inject.push(&rj.job, true, func() { p.accepted.Add(1) }) {
+		return ErrClosed
+	}
+	p.sleep.notify()
+	<-rj.done
+	if rj.panic != nil {
+		return rj.panic
+	}
+	return nil
+}
+
+// runInline runs fn on w itself (Run from inside a task of this pool).
+func (w *Worker) runInline(ctx context.Context, fn func(w *Worker)) (err error) {
+	saved := w.ctx
+	if ctx != nil {
+		w.ctx = ctx
+	}
+	defer func() {
+		w.ctx = saved
+		if v := recover(); v != nil {
+			err = asPanicError(v)
+		}
+	}()
+	fn(w)
+	return nil
+}
+
+// runFromOtherPool queues fn on p and keeps w (a worker of another pool)
+// busy with its own pool's work until fn has finished.
+func (p *Pool) runFromOtherPool(w *Worker, ctx context.Context, fn func(w *Worker)) error {
+	rj := &rootJob{fn: fn}
+	rj.task, rj.ctx = rj, ctx
+	rj.latch.waiter = w
+	rj.latch.reset()
+	if !p.inject.push(&rj.job, true, func() { p.accepted.Add(1) }) {
+		return ErrClosed
+	}
+	p.sleep.notify()
+	w.waitFor(&rj.job)
+	if rj.panic != nil {
+		return rj.panic
+	}
+	return nil
+}
+
+// rootJob is a Run queued from outside the pool.
+type rootJob struct {
+	job
+	fn    func(w *Worker)
+	done  chan struct{} // closed when finished, for a non-worker caller
+	panic *PanicError
+}
+
+func (rj *rootJob) execute(w *Worker) {
+	p := w.pool
+	defer p.accepted.Done()
+	defer func() {
+		if v := recover(); v != nil {
+			rj.panic = asPanicError(v)
+		}
+		if rj.done != nil {
+			close(rj.done) // publishes rj.panic to the waiting caller
+		} else {
+			rj.latch.set()
+		}
+	}()
+	if w.cancelled() {
+		return // cancelled before it started
+	}
+	rj.fn(w)
+}
+
+// Submit queues fn to run on the pool and returns at once. It returns
+// ErrClosed after Close has begun; otherwise fn will run exactly once. A
+// panic in fn goes to the panic handler (WithPanicHandler), or else is kept
+// and returned by Close. Safe from any goroutine, including tasks.
+func (p *Pool) Submit(fn func(w *Worker)) error {
+	sj := &submitJob{fn: fn}
+	sj.task = sj
+	if !p.inject.push(&sj.job, true, func() { p.accepted.Add(1) }) {
+		return ErrClosed
+	}
+	p.sleep.notify()
+	return nil
+}
+
+// submitJob is a task queued with Submit.
+type submitJob struct {
+	job
+	fn func(w *Worker)
+}
+
+func (sj *submitJob) execute(w *Worker) {
+	p := w.pool
+	defer p.accepted.Done()
+	defer func() {
+		if v := recover(); v != nil {
+			p.reportPanic(asPanicError(v))
+		}
+	}()
+	sj.fn(w)
+}
+
+// reportPanic hands a submitted task's panic to the handler, or keeps it for
+// Close. A panicking handler is kept too: nothing is lost, and the worker
+// survives.
+func (p *Pool) reportPanic(pe *PanicError) {
+	if h := p.cfg.panicHandler; h != nil {
+		func() {
+			defer func() {
+				if v := recover(); v != nil {
+					p.keepPanic(asPanicError(v))
+				}
+			}()
+			h(pe)
+		}()
+		return
+	}
+	p.keepPanic(pe)
+}
+
+func (p *Pool) keepPanic(pe *PanicError) {
+	p.panicsMu.Lock()
+	p.panics = append(p.panics, pe)
+	p.panicsMu.Unlock()
+}
+
+// Close stops accepting work, waits for everything accepted to finish, then
+// stops the workers and waits for their goroutines to exit. It returns the
+// panics of submitted tasks that no handler took, joined (errors.Join), each
+// a *PanicError. Close is idempotent and safe to call concurrently with
+// Submit, Run and other Close calls: every call waits and returns the same
+// result. Calling Close from inside one of the pool's own tasks deadlocks.
+func (p *Pool) Close() error {
+	p.closeOnce.Do(func() {
+		p.inject.close()
+		p.accepted.Wait()
+		p.stopping.Store(true)
+		p.sleep.wakeAll()
+		p.workersDone.Wait()
+		keysMu.Lock()
+		for _, w := range p.workers {
+			keysFree = append(keysFree, w.key)
+		}
+		keysMu.Unlock()
+		p.panicsMu.Lock()
+		p.closeErr = errors.Join(p.panics...)
+		p.panicsMu.Unlock()
+	})
+	return p.closeErr
+}
+
+// Worker keys index Func frame stacks; freed keys are reused so that a
+// program that makes many short-lived pools does not grow those stacks.
+var (
+	keysMu   sync.Mutex
+	keysFree []int
+	keysNext int
+)
+
+func newWorkerKey() int {
+	keysMu.Lock()
+	defer keysMu.Unlock()
+	if n := len(keysFree); n > 0 {
+		k := keysFree[n-1]
+		keysFree = keysFree[:n-1]
+		return k
+	}
+	keysNext++
+	return keysNext - 1
+}

@@ -1,0 +1,90 @@
+package scheduler
+
+import "sync/atomic"
+
+// Scope is a group of spawned tasks that Worker.Scope waits for. Spawn may
+// be called from the scope's body and from any task spawned into it, to any
+// depth; the scope ends when all of them have finished.
+type Scope struct {
+	job // the scope's latch: set when the last task finishes
+	w   *Worker
+	// pending counts the body (1) plus spawned tasks not yet finished; the
+	// decrement that reaches zero sets the latch.
+	pending atomic.Int64
+	panic   atomic.Pointer[PanicError] // the first panic, kept for the body's caller
+}
+
+// Scope runs body, which may Spawn tasks, and returns when body and every
+// task spawned into the scope (transitively) have finished. While it waits,
+// w runs other work. If body or any task panics, Scope panics with the first
+// *PanicError after everything has finished.
+//
+// Spawned tasks go through the pool's injector queue, so a Spawn costs about
+// a Submit (a lock and an allocation): use Join or Func for fine-grained
+// recursion, and Scope for a dynamic number of coarser tasks.
+func (w *Worker) Scope(body func(s *Scope)) {
+	s := &Scope{w: w}
+	s.task = s // never run: the job only carries the latch
+	s.latch.waiter = w
+	s.latch.reset()
+	s.pending.Store(1)
+	func() {
+		defer func() {
+			if v := recover(); v != nil {
+				s.recordPanic(asPanicError(v))
+			}
+		}()
+		body(s)
+	}()
+	s.finishOne()
+	w.waitFor(&s.job)
+	if p := s.panic.Load(); p != nil {
+		panic(p)
+	}
+}
+
+// Spawn queues fn to run on some worker as part of the scope. Safe to call
+// from the body and from spawned tasks, on any worker.
+func (s *Scope) Spawn(fn func(w *Worker)) {
+	// Counted before it is published, so pending cannot reach zero while
+	// the task exists.
+	s.pending.Add(1)
+	sj := &spawnJob{scope: s, fn: fn}
+	sj.task = sj
+	sj.ctx = s.w.ctx
+	p := s.w.pool
+	p.inject.push(&sj.job, false, nil) // unchecked: the scope's Run keeps the pool open
+	p.sleep.notify()
+}
+
+func (s *Scope) execute(*Worker) { panic("forage: internal error: scope job run") }
+
+func (s *Scope) recordPanic(pe *PanicError) { s.panic.CompareAndSwap(nil, pe) }
+
+// finishOne retires the body or a task; the last one sets the latch.
+func (s *Scope) finishOne() {
+	if s.pending.Add(-1) == 0 {
+		s.latch.set()
+	}
+}
+
+// spawnJob is a task spawned into a scope.
+type spawnJob struct {
+	job
+	scope *Scope
+	fn    func(w *Worker)
+}
+
+func (sj *spawnJob) execute(w *Worker) {
+	s := sj.scope
+	defer s.finishOne()
+	defer func() {
+		if v := recover(); v != nil {
+			s.recordPanic(asPanicError(v))
+		}
+	}()
+	if w.cancelled() {
+		return
+	}
+	sj.fn(w)
+}

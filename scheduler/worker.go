@@ -1,0 +1,240 @@
+package scheduler
+
+import (
+	"context"
+	"runtime"
+
+	"github.com/forage-go/forage/deque"
+)
+
+// injectorEvery: a worker looks at the injector before its own deque once
+// every this many jobs, so that a flood of locally forked work cannot starve
+// submitted work. 61, like the schedtick check in Go's runtime.
+const injectorEvery = 61
+
+// injectorBatch: how many extra injected jobs a worker moves into its own
+// deque per trip to the injector lock (where thieves can take them).
+const injectorBatch = 16
+
+// searchRounds: how many full steal rounds an idle worker makes, yielding
+// between rounds, before it parks. Parking costs a channel hand-off (~0.3 µs
+// here) and waking it about as much, so a few rounds of looking are cheap
+// insurance against parking just before work appears.
+const searchRounds = 32
+
+// Worker is one of a pool's goroutines, handed to every task it runs. A
+// *Worker is valid only inside the task it was passed to: do not keep it or
+// use it from another goroutine.
+type Worker struct {
+	id    int
+	key   int // unique among all workers of all pools: index into Func stacks
+	pool  *Pool
+	deque *deque.Deque[job]
+	rng   uint64 // xorshift state for victim selection; owner-only
+	tick  uint32 // jobs run, for the injector check; owner-only
+	wake  chan struct{}
+
+	// Sleep-protocol bookkeeping. searching: owner-only; onIdleList:
+	// guarded by pool.sleep.mu.
+	searching  bool
+	onIdleList bool
+
+	// ctx is the context of the Run whose task w is running (nil: none).
+	ctx context.Context
+
+	stats workerStats
+	// frames are reusable closure-join frames (join.go); owner-only.
+	frames []*closureFrame
+}
+
+// ID returns the worker's index in its pool, from 0 to Workers()-1.
+func (w *Worker) ID() int { return w.id }
+
+// Pool returns the pool the worker belongs to.
+func (w *Worker) Pool() *Pool { return w.pool }
+
+// loop is the worker goroutine: run jobs until the pool stops.
+func (w *Worker) loop() {
+	defer w.pool.workersDone.Done()
+	for {
+		if j := w.findWork(); j != nil {
+			w.endSearch()
+			w.execute(j)
+			continue
+		}
+		if j := w.search(); j != nil {
+			w.endSearch()
+			w.execute(j)
+			continue
+		}
+		if w.pool.stopping.Load() {
+			w.stats.publish()
+			return
+		}
+		w.stats.publish()
+		w.pool.sleep.park(w, w.pool.hasWorkOrStopping)
+	}
+}
+
+// execute runs a job on w.
+func (w *Worker) execute(j *job) {
+	w.tick++
+	w.stats.tasks++
+	if w.stats.tasks&1023 == 0 {
+		w.stats.publish()
+	}
+	saved := w.ctx
+	w.ctx = j.ctx
+	j.task.execute(w)
+	w.ctx = saved
+}
+
+// Context returns the context of the RunContext call whose task w is running,
+// or context.Background() outside RunContext. Long-running tasks can watch it
+// to stop early.
+func (w *Worker) Context() context.Context {
+	if w.ctx == nil {
+		return context.Background()
+	}
+	return w.ctx
+}
+
+// Err returns the error of the RunContext context whose task w is running:
+// non-nil once it is cancelled. Always nil outside RunContext.
+func (w *Worker) Err() error {
+	if w.ctx == nil {
+		return nil
+	}
+	return w.ctx.Err()
+}
+
+// cancelled reports whether the current Run was cancelled.
+func (w *Worker) cancelled() bool { return w.ctx != nil && w.ctx.Err() != nil }
+
+// findWork looks once, in order: own deque, injector, one round of stealing.
+// Every injectorEvery jobs the injector goes first.
+func (w *Worker) findWork() *job {
+	if w.tick%injectorEvery == 0 {
+		if j := w.takeInjected(); j != nil {
+			return j
+		}
+	}
+	if j, ok := w.deque.Pop(); ok {
+		return j
+	}
+	if j := w.takeInjected(); j != nil {
+		return j
+	}
+	return w.stealRound()
+}
+
+// takeInjected takes a batch from the injector: one to run now, the rest
+// onto the own deque, where other workers can steal them.
+func (w *Worker) takeInjected() *job {
+	p := w.pool
+	if p.inject.empty() {
+		return nil
+	}
+	j := p.inject.take(injectorBatch, w.deque.Push)
+	if j != nil {
+		w.stats.injected++
+		if w.deque.Len() > 0 {
+			p.sleep.notify() // the batch is stealable now
+		}
+	}
+	return j
+}
+
+// search looks for work for a while as a counted searcher, yielding between
+// rounds. It returns nil when there is none, leaving w searching (park then
+// moves it to sleeping in one step).
+func (w *Worker) search() *job {
+	if !w.searching {
+		if !w.pool.sleep.startSearch() {
+			return nil // enough searchers already: go to sleep
+		}
+		w.searching = true
+	}
+	for range searchRounds {
+		runtime.Gosched()
+		if j := w.takeInjected(); j != nil {
+			return j
+		}
+		if j := w.stealRound(); j != nil {
+			return j
+		}
+	}
+	return nil
+}
+
+// endSearch: w found work; stop counting it as searching.
+func (w *Worker) endSearch() {
+	if w.searching {
+		w.searching = false
+		w.pool.sleep.stopSearch()
+	}
+}
+
+// next returns a pseudo-random number (xorshift64).
+func (w *Worker) next() uint64 {
+	x := w.rng
+	x ^= x << 13
+	x ^= x >> 7
+	x ^= x << 17
+	w.rng = x
+	return x
+}
+
+// stealRound tries every other worker once, in a random order: a random
+// start and a stride coprime with the worker count (as stealOrder in Go's
+// runtime/proc.go), so every victim is visited exactly once. A victim whose
+// deque was contended (Retry) is worth another round.
+func (w *Worker) stealRound() *job {
+	ws := w.pool.workers
+	n := len(ws)
+	if n == 1 {
+		return nil
+	}
+	for attempt := 0; attempt < 4; attempt++ {
+		r := w.next()
+		start := int(r % uint64(n))
+		stride := w.pool.strides[int(r>>32)%len(w.pool.strides)]
+		contended := false
+		for i, v := 0, start; i < n; i, v = i+1, (v+stride)%n {
+			if v == w.id {
+				continue
+			}
+			if j := w.stealFrom(ws[v], &contended); j != nil {
+				return j
+			}
+		}
+		if !contended {
+			return nil
+		}
+	}
+	return nil
+}
+
+// stealFrom makes one attempt on victim v.
+func (w *Worker) stealFrom(v *Worker, contended *bool) *job {
+	w.stats.stealAttempts++
+	j, res := v.deque.TrySteal()
+	switch res {
+	case deque.Success:
+		w.stats.steals++
+		// Tell the job's waiter who runs it, for leapfrogging. Stored before
+		// running it; the waiter only uses it as a hint.
+		j.thief.Store(int32(w.id + 1))
+		return j
+	case deque.Retry:
+		*contended = true
+	}
+	return nil
+}
+
+// push makes j stealable and wakes a sleeper if nobody is searching.
+func (w *Worker) push(j *job) {
+	j.ctx = w.ctx
+	w.deque.Push(j)
+	w.pool.sleep.notify()
+}
