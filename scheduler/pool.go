@@ -191,15 +191,17 @@ func (p *Pool) run(ctx context.Context, fn func(w *Worker)) error {
 
 // runInline runs fn on w itself (Run from inside a task of this pool).
 func (w *Worker) runInline(ctx context.Context, fn func(w *Worker)) (err error) {
-	saved := w.ctx
+	saved, savedMark := w.ctx, w.curMark
 	if ctx != nil {
 		w.ctx = ctx
 	}
+	w.curMark = w.mark()
 	defer func() {
-		w.ctx = saved
 		if v := recover(); v != nil {
-			err = asPanicError(v)
+			err = w.recovered(v)
 		}
+		w.unmark(w.curMark)
+		w.ctx, w.curMark = saved, savedMark
 	}()
 	fn(w)
 	return nil
@@ -236,7 +238,7 @@ func (rj *rootJob) execute(w *Worker) {
 	defer p.accepted.Done()
 	defer func() {
 		if v := recover(); v != nil {
-			rj.panic = asPanicError(v)
+			rj.panic = w.recovered(v)
 		}
 		if rj.done != nil {
 			close(rj.done) // publishes rj.panic to the waiting caller
@@ -275,7 +277,7 @@ func (sj *submitJob) execute(w *Worker) {
 	defer p.accepted.Done()
 	defer func() {
 		if v := recover(); v != nil {
-			p.reportPanic(asPanicError(v))
+			p.reportPanic(w.recovered(v))
 		}
 	}()
 	sj.fn(w)

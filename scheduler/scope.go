@@ -1,6 +1,9 @@
 package scheduler
 
-import "sync/atomic"
+import (
+	"context"
+	"sync/atomic"
+)
 
 // Scope is a group of spawned tasks that Worker.Scope waits for. Spawn may
 // be called from the scope's body and from any task spawned into it, to any
@@ -8,6 +11,12 @@ import "sync/atomic"
 type Scope struct {
 	job // the scope's latch: set when the last task finishes
 	w   *Worker
+	// ctx is the context of the Run that opened the scope, inherited by
+	// every spawned task. Captured once by Worker.Scope: reading s.w.ctx in
+	// Spawn raced with s.w (a task on another worker may Spawn while s.w
+	// helps), and could hand a spawned task the context of another Run that
+	// s.w was helping with (TestScopeSpawnKeepsRunContext).
+	ctx context.Context
 	// pending counts the body (1) plus spawned tasks not yet finished; the
 	// decrement that reaches zero sets the latch.
 	pending atomic.Int64
@@ -23,16 +32,20 @@ type Scope struct {
 // a Submit (a lock and an allocation): use Join or Func for fine-grained
 // recursion, and Scope for a dynamic number of coarser tasks.
 func (w *Worker) Scope(body func(s *Scope)) {
-	s := &Scope{w: w}
+	s := &Scope{w: w, ctx: w.ctx}
 	s.task = s // never run: the job only carries the latch
 	s.latch.waiter = w
 	s.latch.reset()
 	s.pending.Store(1)
 	func() {
+		saved := w.curMark
+		w.curMark = w.mark()
 		defer func() {
 			if v := recover(); v != nil {
-				s.recordPanic(asPanicError(v))
+				s.recordPanic(w.recovered(v))
 			}
+			w.unmark(w.curMark)
+			w.curMark = saved
 		}()
 		body(s)
 	}()
@@ -51,7 +64,7 @@ func (s *Scope) Spawn(fn func(w *Worker)) {
 	s.pending.Add(1)
 	sj := &spawnJob{scope: s, fn: fn}
 	sj.task = sj
-	sj.ctx = s.w.ctx
+	sj.ctx = s.ctx // not s.w.ctx: see Scope.ctx
 	p := s.w.pool
 	p.inject.push(&sj.job, false, nil) // unchecked: the scope's Run keeps the pool open
 	p.sleep.notify()
@@ -80,7 +93,7 @@ func (sj *spawnJob) execute(w *Worker) {
 	defer s.finishOne()
 	defer func() {
 		if v := recover(); v != nil {
-			s.recordPanic(asPanicError(v))
+			s.recordPanic(w.recovered(v))
 		}
 	}()
 	if w.cancelled() {

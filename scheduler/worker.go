@@ -42,9 +42,13 @@ type Worker struct {
 	// ctx is the context of the Run whose task w is running (nil: none).
 	ctx context.Context
 
+	// Frame stacks of the Funcs used on w, and the records of their depths
+	// at the start of each running job, for panic repair (repair.go).
+	stacks  []frameStacker
+	marks   []int
+	curMark int
+
 	stats workerStats
-	// frames are reusable closure-join frames (join.go); owner-only.
-	frames []*closureFrame
 }
 
 // ID returns the worker's index in its pool, from 0 to Workers()-1.
@@ -83,10 +87,11 @@ func (w *Worker) execute(j *job) {
 	if w.stats.tasks&1023 == 0 {
 		w.stats.publish()
 	}
-	saved := w.ctx
-	w.ctx = j.ctx
+	saved, savedMark := w.ctx, w.curMark
+	w.ctx, w.curMark = j.ctx, w.mark()
 	j.task.execute(w)
-	w.ctx = saved
+	w.unmark(w.curMark)
+	w.ctx, w.curMark = saved, savedMark
 }
 
 // Context returns the context of the RunContext call whose task w is running,

@@ -1,0 +1,49 @@
+package scheduler
+
+// Latent forks and oldest-first promotion: the splitting policy.
+//
+// Making every fork stealable (pushing it on the Chase-Lev deque) costs two
+// sequentially consistent atomics per fork, ~10 ns here — more than a whole
+// fib call. Making a fork stealable only when the deque is empty (lazy binary
+// splitting) is nearly free, but what it offers thieves is the *youngest*
+// fork, deep in the recursion, which on unbalanced trees is usually tiny:
+// thieves then spend their time stealing crumbs.
+//
+// forage records every fork as latent in a private per-worker stack (plain
+// stores, no atomics) and makes one stealable only when some worker wants
+// work — the sleep state word shows a searcher or a sleeper — and its own
+// deque is empty. It then promotes the *oldest* latent fork, the one nearest
+// the root of the current task, which is the largest piece it can offer
+// (the spirit of heartbeat scheduling, Acar et al. PLDI 2018, with hunger
+// instead of a timer as the beat). A fork that was never promoted runs as a
+// plain call when its join comes; a promoted one is popped back or, if it
+// was stolen, waited for while helping.
+//
+// Why popping back works: promotion happens only while the owner's deque is
+// empty, so the deque holds at most one promoted fork, and each frame stack
+// promotes its frames oldest first (frames[:lo]). When the owner reaches the
+// join of a promoted fork, every younger fork has been joined already, and
+// every older promoted fork of the same stack was promoted earlier, so it
+// left the deque (stolen) before this one entered. The deque therefore holds
+// this fork or nothing — or, rarely, an older fork of another Func's stack,
+// promoted by a nested join after this one was stolen, or injected jobs
+// moved in by the worker while helping; reclaim runs those on the way, which
+// is always allowed: a promoted fork may run before its join comes.
+
+// reclaim completes a promoted fork j at its join: pop it back (true: the
+// caller runs it inline), or wait for its thief while helping (false). A job
+// popped on the way that is not j is another promoted fork or an injected
+// job that this worker may run now as well as later: run it and look again.
+func (w *Worker) reclaim(j *job) bool {
+	for {
+		t, ok := w.deque.Pop()
+		if !ok {
+			w.waitFor(j)
+			return false
+		}
+		if t == j {
+			return true
+		}
+		w.execute(t)
+	}
+}
