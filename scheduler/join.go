@@ -43,7 +43,7 @@ func (w *Worker) waitFor(j *job) {
 			spins = 0
 			continue
 		}
-		if spins++; spins < waitSpins {
+		if spins++; spins < w.pool.waitSpins {
 			runtime.Gosched()
 			continue
 		}

@@ -2,6 +2,8 @@ package scheduler
 
 import (
 	"fmt"
+
+	"github.com/forage-go/forage/affinity"
 	"os"
 	"strconv"
 	"strings"
@@ -22,6 +24,7 @@ type Option func(*config) error
 type config struct {
 	workers      int // 0: default
 	panicHandler func(*PanicError)
+	pinning      affinity.Policy
 }
 
 // WithWorkers sets the number of worker goroutines, from 1 to 65536. Without

@@ -3,7 +3,6 @@ package scheduler
 import (
 	"context"
 	"errors"
-	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -27,6 +26,9 @@ type Pool struct {
 	// all accepted work has finished.
 	stopping    atomic.Bool
 	workersDone sync.WaitGroup
+
+	// Idle tuning: pinned workers search longer before parking.
+	searchRounds, waitSpins int
 
 	closeOnce sync.Once
 	closeErr  error
@@ -58,8 +60,17 @@ func New(opts ...Option) (*Pool, error) {
 		}
 		cfg.workers = n
 	}
-	p := &Pool{cfg: cfg}
 	n := cfg.workers
+	plan, err := pinPlan(cfg.pinning, n)
+	if err != nil {
+		return nil, err
+	}
+	p := &Pool{cfg: cfg}
+	if plan != nil {
+		p.searchRounds, p.waitSpins = pinnedSearchRounds, pinnedWaitSpins
+	} else {
+		p.searchRounds, p.waitSpins = searchRounds, waitSpins
+	}
 	p.sleep.workers = uint32(n)
 	for s := 1; s <= n; s++ {
 		if gcd(s, n) == 1 {
@@ -69,18 +80,22 @@ func New(opts ...Option) (*Pool, error) {
 	p.workers = make([]*Worker, n)
 	for i := range p.workers {
 		p.workers[i] = &Worker{
-			id:    i,
-			key:   newWorkerKey(),
-			pool:  p,
-			deque: deque.New[job](0),
-			rng:   uint64(i)*0x9E3779B97F4A7C15 + 0x2545F4914F6CDD1D,
-			wake:  make(chan struct{}, 1),
+			id:     i,
+			key:    newWorkerKey(),
+			pool:   p,
+			deque:  deque.New[job](0),
+			rng:    uint64(i)*0x9E3779B97F4A7C15 + 0x2545F4914F6CDD1D,
+			wake:   make(chan struct{}, 1),
+			pinCPU: -1,
 		}
 	}
 	started := make(chan struct{}, n)
 	p.workersDone.Add(n)
-	for _, w := range p.workers {
+	for i, w := range p.workers {
 		go func() {
+			if plan != nil {
+				w.pin(plan[i]) // locks the goroutine to its thread for good
+			}
 			workerByGoid.Store(goid(), w)
 			defer workerByGoid.Delete(goid())
 			started <- struct{}{}
@@ -94,9 +109,6 @@ func New(opts ...Option) (*Pool, error) {
 	}
 	return p, nil
 }
-
-// defaultWorkers is the number of CPUs this process may use.
-func defaultWorkers() int { return max(1, runtime.GOMAXPROCS(0)) }
 
 func gcd(a, b int) int {
 	for b != 0 {

@@ -10,7 +10,7 @@ import (
 // depth; the scope ends when all of them have finished.
 type Scope struct {
 	job // the scope's latch: set when the last task finishes
-	w   *Worker
+	w   *Worker // the worker running the body; fixed
 	// ctx is the context of the Run that opened the scope, inherited by
 	// every spawned task. Captured once by Worker.Scope: reading s.w.ctx in
 	// Spawn raced with s.w (a task on another worker may Spawn while s.w

@@ -22,6 +22,15 @@ const injectorBatch = 16
 // insurance against parking just before work appears.
 const searchRounds = 32
 
+// pinnedSearchRounds and pinnedWaitSpins replace searchRounds and waitSpins
+// for pinned pools: a locked thread's park and wake cost an OS thread
+// hand-off, 20–40 µs here (REFERENCES.md §5.5), about a hundred times an
+// unlocked goroutine's, so looking for work longer pays.
+const (
+	pinnedSearchRounds = 512
+	pinnedWaitSpins    = 1024
+)
+
 // Worker is one of a pool's goroutines, handed to every task it runs. A
 // *Worker is valid only inside the task it was passed to: do not keep it or
 // use it from another goroutine.
@@ -47,6 +56,11 @@ type Worker struct {
 	stacks  []frameStacker
 	marks   []int
 	curMark int
+
+	// Pinning (pinning.go): the CPU from the plan (-1: none) and the error
+	// if pinning to it failed. Written before the loop starts.
+	pinCPU int
+	pinErr error
 
 	stats workerStats
 }
@@ -160,7 +174,7 @@ func (w *Worker) search() *job {
 		}
 		w.searching = true
 	}
-	for range searchRounds {
+	for range w.pool.searchRounds {
 		runtime.Gosched()
 		if j := w.takeInjected(); j != nil {
 			return j
