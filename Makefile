@@ -16,7 +16,7 @@ all: test
 
 ## test: what CI runs — formatting, vet, race-enabled unit tests of both modules,
 ## cross-builds, and a short stress run.
-test: fmt-check vet unit crossbuild stress-short
+test: fmt-check vet unit crossbuild model stress-short
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -67,6 +67,11 @@ bench:
 bench-deque:
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./deque/ | tee /tmp/forage-deque-bench.txt
 	$(GO) run $(BENCHSTAT) -col /impl /tmp/forage-deque-bench.txt || true
+
+## model: exhaustive SPIN model checking of the deque and the sleep protocol,
+## with mutants that must fail (installs spin with apt if missing; docs/model.md).
+model:
+	bash scripts/model.sh
 
 lint: vet
 	@for m in $(MODULES); do [ -f $$m/go.mod ] || continue; \
