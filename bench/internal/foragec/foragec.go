@@ -1,0 +1,266 @@
+// Package foragec is forage's contender in the comparison suite: each
+// workload written the way forage is meant to be used — typed, allocation-
+// free fork-join with scheduler.Func for the recursive workloads, the
+// library's Sort and Reduce where the workload is a sort or a loop, and
+// Pool.Submit for independent tasks from outside the pool.
+package foragec
+
+import (
+	"sync"
+
+	"github.com/forage-go/forage/bench/internal/suite"
+	"github.com/forage-go/forage/bench/internal/work"
+	"github.com/forage-go/forage/internal/uts"
+	"github.com/forage-go/forage/scheduler"
+)
+
+// Contender returns forage's contender.
+func Contender() suite.Contender {
+	return suite.Contender{
+		Name:      "forage",
+		Recursive: "`scheduler.Func` typed fork-join (`Func.Join`) inside `Pool.Run`; sort: `scheduler.Sort`",
+		Flat:      "sum: `scheduler.Reduce` over the elements; tasks: `Pool.Submit` per task, one `sync.WaitGroup`",
+		Start:     start,
+	}
+}
+
+// engine runs one workload on a fresh pool.
+type engine struct {
+	pool *scheduler.Pool
+	run  func(p *scheduler.Pool) work.Answer
+}
+
+func start(w work.Workload, workers int) (suite.Engine, error) {
+	run, err := code(w)
+	if err != nil {
+		return nil, err
+	}
+	p, err := scheduler.New(scheduler.WithWorkers(workers))
+	if err != nil {
+		return nil, err
+	}
+	return &engine{pool: p, run: run}, nil
+}
+
+func (e *engine) Run(work.Workload) work.Answer { return e.run(e.pool) }
+
+// Counters closes the pool first: its statistics are exact once it is idle.
+func (e *engine) Counters() suite.Counters {
+	_ = e.pool.Close()
+	t := e.pool.Stats().Total
+	return suite.Counters{Forked: -1, Steals: int64(t.Steals), Parks: int64(t.Parks), Tasks: int64(t.Tasks)}
+}
+
+func (e *engine) Close() {
+	if err := e.pool.Close(); err != nil {
+		panic(err)
+	}
+}
+
+// code returns forage's code for w.
+func code(w work.Workload) (func(*scheduler.Pool) work.Answer, error) {
+	switch w := w.(type) {
+	case *work.Fib:
+		return fib(w), nil
+	case *work.NQueens:
+		return nqueens(w), nil
+	case *work.UTS:
+		return utsCount(w), nil
+	case *work.Sort:
+		return sortInts(w), nil
+	case *work.Sum:
+		return sum(w), nil
+	case *work.MatMul:
+		return matmul(w), nil
+	case *work.Tiny:
+		return tiny(w), nil
+	}
+	return nil, suite.ErrUnsupported
+}
+
+// runOn runs f on a worker of p and returns its answer.
+func runOn(p *scheduler.Pool, f func(w *scheduler.Worker) work.Answer) work.Answer {
+	var a work.Answer
+	p.Run(func(w *scheduler.Worker) { a = f(w) })
+	return a
+}
+
+func fib(wl *work.Fib) func(*scheduler.Pool) work.Answer {
+	cutoff := wl.Cutoff
+	var f *scheduler.Func[int, int64]
+	f = scheduler.NewFunc(func(w *scheduler.Worker, n int) int64 {
+		if n <= cutoff {
+			return work.FibSerial(n)
+		}
+		x, y := f.Join(w, n-1, n-2)
+		return x + y
+	})
+	return func(p *scheduler.Pool) work.Answer {
+		return runOn(p, func(w *scheduler.Worker) work.Answer { return work.Answer{f.Call(w, wl.N)} })
+	}
+}
+
+// nqArgs places row j's queen on each of cols[lo:hi] of board b.
+type nqArgs struct {
+	b, cols   work.Board
+	j, lo, hi int
+}
+
+func nqueens(wl *work.NQueens) func(*scheduler.Pool) work.Answer {
+	n := wl.N
+	var f *scheduler.Func[nqArgs, int64]
+	f = scheduler.NewFunc(func(w *scheduler.Worker, a nqArgs) int64 {
+		if a.hi-a.lo > 1 {
+			mid := (a.lo + a.hi) / 2
+			l, r := a, a
+			l.hi, r.lo = mid, mid
+			x, y := f.Join(w, l, r)
+			return x + y
+		}
+		b := a.b
+		b[a.j] = a.cols[a.lo]
+		j := a.j + 1
+		if j == n {
+			return 1
+		}
+		cols, k := work.NQueensMoves(n, j, b)
+		if k == 0 {
+			return 0
+		}
+		return f.Call(w, nqArgs{b: b, cols: cols, j: j, hi: k})
+	})
+	return func(p *scheduler.Pool) work.Answer {
+		return runOn(p, func(w *scheduler.Worker) work.Answer {
+			cols, k := work.NQueensMoves(n, 0, work.Board{})
+			if k == 0 {
+				return work.Answer{}
+			}
+			return work.Answer{f.Call(w, nqArgs{cols: cols, hi: k})}
+		})
+	}
+}
+
+// utsArgs visits children lo..hi-1 of node n.
+type utsArgs struct {
+	n      uts.Node
+	lo, hi int32
+}
+
+// utsCount is the suite's UTS traversal (work.UTS) with forage's Func.
+func utsCount(wl *work.UTS) func(*scheduler.Pool) work.Answer {
+	t := wl.Params()
+	var f *scheduler.Func[utsArgs, uts.Stats]
+	f = scheduler.NewFunc(func(w *scheduler.Worker, a utsArgs) uts.Stats {
+		if a.hi-a.lo > work.UTSWide {
+			mid := (a.lo + a.hi) / 2
+			x, y := f.Join(w, utsArgs{a.n, a.lo, mid}, utsArgs{a.n, mid, a.hi})
+			return x.Add(y)
+		}
+		var s uts.Stats
+		for i := a.lo; i < a.hi; i++ {
+			c := t.Child(a.n, int(i))
+			k := t.NumChildren(c)
+			if k == 0 {
+				s = s.Add(uts.Stats{Nodes: 1, Leaves: 1, MaxDepth: int(c.Height)})
+				continue
+			}
+			s = s.Add(uts.Stats{Nodes: 1, MaxDepth: int(c.Height)})
+			if i+1 == a.hi {
+				return s.Add(f.Call(w, utsArgs{c, 0, int32(k)}))
+			}
+			sub, rest := f.Join(w, utsArgs{c, 0, int32(k)}, utsArgs{a.n, i + 1, a.hi})
+			return s.Add(sub).Add(rest)
+		}
+		return s
+	})
+	return func(p *scheduler.Pool) work.Answer {
+		return runOn(p, func(w *scheduler.Worker) work.Answer {
+			root := t.Root()
+			s := uts.Stats{Nodes: 1}
+			if k := t.NumChildren(root); k > 0 {
+				s = s.Add(f.Call(w, utsArgs{root, 0, int32(k)}))
+			} else {
+				s.Leaves = 1
+			}
+			return work.Answer{s.Nodes, s.Leaves, int64(s.MaxDepth)}
+		})
+	}
+}
+
+// sortInts calls scheduler.Sort: forage's own parallel merge sort, whose
+// shape differs from the suite's (see docs/benchmarks.md).
+func sortInts(wl *work.Sort) func(*scheduler.Pool) work.Answer {
+	return func(p *scheduler.Pool) work.Answer {
+		return runOn(p, func(w *scheduler.Worker) work.Answer {
+			scheduler.Sort(w, wl.Data)
+			return work.Answer{}
+		})
+	}
+}
+
+// sum calls scheduler.Reduce over the elements: forage picks the chunks.
+func sum(wl *work.Sum) func(*scheduler.Pool) work.Answer {
+	leaf := func(_ *scheduler.Worker, lo, hi int) int64 { return work.SumSlice(wl.Data[lo:hi]) }
+	add := func(a, b int64) int64 { return a + b }
+	return func(p *scheduler.Pool) work.Answer {
+		return runOn(p, func(w *scheduler.Worker) work.Answer {
+			return work.Answer{scheduler.Reduce(w, len(wl.Data), leaf, add)}
+		})
+	}
+}
+
+// mmArgs is a block product (q == nil) or the products q[lo:hi] of side n.
+type mmArgs struct {
+	c, a, b, n int
+	q          *[8][3]int
+	lo, hi     int
+}
+
+func matmul(wl *work.MatMul) func(*scheduler.Pool) work.Answer {
+	var f *scheduler.Func[mmArgs, struct{}]
+	f = scheduler.NewFunc(func(w *scheduler.Worker, m mmArgs) struct{} {
+		switch {
+		case m.q != nil && m.hi-m.lo == 1:
+			t := m.q[m.lo]
+			f.Call(w, mmArgs{c: t[0], a: t[1], b: t[2], n: m.n})
+		case m.q != nil:
+			mid := (m.lo + m.hi) / 2
+			l, r := m, m
+			l.hi, r.lo = mid, mid
+			f.Join(w, l, r)
+		case m.n <= work.MatLeaf:
+			wl.Kernel(m.c, m.a, m.b, m.n)
+		default:
+			q := wl.Quadrants(m.c, m.a, m.b, m.n)
+			f.Call(w, mmArgs{q: &q, lo: 0, hi: 4, n: m.n / 2})
+			f.Call(w, mmArgs{q: &q, lo: 4, hi: 8, n: m.n / 2})
+		}
+		return struct{}{}
+	})
+	return func(p *scheduler.Pool) work.Answer {
+		return runOn(p, func(w *scheduler.Worker) work.Answer {
+			f.Call(w, mmArgs{n: wl.N})
+			return work.Answer{}
+		})
+	}
+}
+
+// tiny submits each task from outside the pool with Pool.Submit.
+func tiny(wl *work.Tiny) func(*scheduler.Pool) work.Answer {
+	return func(p *scheduler.Pool) work.Answer {
+		var wg sync.WaitGroup
+		wl.Submit(func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				wg.Add(1)
+				if err := p.Submit(func(*scheduler.Worker) {
+					wl.Results[i] = work.TinyWork(i)
+					wg.Done()
+				}); err != nil {
+					panic(err)
+				}
+			}
+		})
+		wg.Wait()
+		return wl.Answer()
+	}
+}

@@ -1,0 +1,354 @@
+package suite
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/forage-go/forage/bench/internal/work"
+)
+
+// Options select what the suite runs.
+type Options struct {
+	Workloads  []string // names, in suite order
+	Contenders []string // names; serial is always included
+	Workers    []int
+	Runs       int
+	Size       work.Size
+	RunTimeout time.Duration // per run; a run past it is a hang
+	Probe      bool          // run the deadlock probes
+	Progress   io.Writer     // progress and ETA; nil for none
+	Exe        string        // the binary to re-execute; "" for os.Executable
+}
+
+// Results is everything a suite run produced.
+type Results struct {
+	Machine    Machine
+	Size       string
+	Runs       int
+	Workers    []int
+	Contenders []ContenderInfo
+	Cells      []Cell
+	Probes     []Probe
+	Elapsed    time.Duration
+}
+
+// ContenderInfo describes a contender for the report's legend.
+type ContenderInfo struct {
+	Name, Recursive, Flat, Naive string
+}
+
+// Failed reports whether any run gave a wrong answer, panicked or crashed.
+func (r *Results) Failed() bool {
+	for _, c := range r.Cells {
+		for _, x := range c.Results {
+			switch x.Status {
+			case StatusWrong, StatusPanic, StatusKilled:
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sizeName names a size for the report.
+func sizeName(s work.Size) string {
+	switch s {
+	case work.Quick:
+		return "quick"
+	case work.Small:
+		return "small"
+	}
+	return "full"
+}
+
+// Run runs the suite: a child process per (workload, workers) cell, one
+// after the other, then the deadlock probes, one child per worker count.
+func Run(ctx context.Context, o Options) (*Results, error) {
+	cs, err := Select(o.Contenders)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	res := &Results{Machine: DescribeMachine(), Size: sizeName(o.Size), Runs: o.Runs, Workers: o.Workers}
+	for _, c := range cs {
+		names = append(names, c.Name)
+		res.Contenders = append(res.Contenders, ContenderInfo{c.Name, c.Recursive, c.Flat, c.NaiveDesc})
+	}
+	for _, w := range o.Workloads {
+		if _, err := work.New(w, o.Size); err != nil {
+			return nil, err
+		}
+	}
+	if o.Exe == "" {
+		if o.Exe, err = os.Executable(); err != nil {
+			return nil, err
+		}
+	}
+	start := time.Now()
+	pr := newProgress(o, len(names))
+	for _, wl := range o.Workloads {
+		for _, p := range o.Workers {
+			spec := CellSpec{Workload: wl, Size: o.Size, Workers: p, Contenders: names, Runs: o.Runs, RunTimeout: o.RunTimeout}
+			cell, err := runCellProcess(ctx, o.Exe, spec, pr)
+			if err != nil {
+				return nil, err
+			}
+			res.Cells = append(res.Cells, *cell)
+			pr.cellDone()
+		}
+	}
+	if o.Probe {
+		var rec []string
+		for _, wl := range o.Workloads {
+			if w, _ := work.New(wl, o.Size); w.Kind() == work.Recursive {
+				rec = append(rec, wl)
+			}
+		}
+		if len(rec) > 0 {
+			for _, p := range o.Workers {
+				pr.note(fmt.Sprintf("deadlock probes, %d workers", p))
+				spec := ProbeSpec{Workloads: rec, Size: probeSize(o.Size), Workers: p, Contenders: names}
+				probes, err := runProbeProcess(ctx, o.Exe, spec)
+				if err != nil {
+					return nil, err
+				}
+				res.Probes = append(res.Probes, probes...)
+			}
+		}
+	}
+	pr.finish()
+	res.Elapsed = time.Since(start)
+	res.Machine.LoadAfter = loadavg()
+	return res, nil
+}
+
+// probeSize is the size the probes use: deadlocks are structural, so the
+// quick inputs show them as well as the full ones, and cost less to set up.
+func probeSize(s work.Size) work.Size {
+	if s == work.Full {
+		return work.Quick
+	}
+	return s
+}
+
+// Child-process flags: the command passes the JSON argument to ChildMain.
+const (
+	ChildCellFlag  = "child-cell"
+	ChildProbeFlag = "child-probe"
+)
+
+// ChildMain runs a cell or the probes in this process, as asked by the
+// parent, writing events as JSON lines to out. It returns the exit code.
+func ChildMain(flag, arg string, out io.Writer) int {
+	enc := json.NewEncoder(out)
+	var mu sync.Mutex
+	emit := func(e Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		_ = enc.Encode(e)
+	}
+	switch flag {
+	case ChildCellFlag:
+		var spec CellSpec
+		if err := json.Unmarshal([]byte(arg), &spec); err != nil {
+			emit(Event{Error: err.Error()})
+			return 2
+		}
+		cell, err := RunCell(spec, emit)
+		if err != nil {
+			emit(Event{Error: err.Error()})
+			return 1
+		}
+		emit(Event{Cell: cell})
+	case ChildProbeFlag:
+		var spec ProbeSpec
+		if err := json.Unmarshal([]byte(arg), &spec); err != nil {
+			emit(Event{Error: err.Error()})
+			return 2
+		}
+		probes, err := RunProbes(spec)
+		if err != nil {
+			emit(Event{Error: err.Error()})
+			return 1
+		}
+		emit(Event{Probes: probes})
+	default:
+		emit(Event{Error: "unknown child mode " + flag})
+		return 2
+	}
+	return 0
+}
+
+// child runs the binary with one child flag and GOMAXPROCS=workers,
+// calling onEvent for each event line, and returns the process's error
+// and the tail of its stderr.
+func child(ctx context.Context, exe, flag string, spec any, workers int, timeout time.Duration, onEvent func(Event)) (string, error) {
+	arg, err := json.Marshal(spec)
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, exe, "-"+flag, string(arg))
+	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(workers))
+	var stderr tail
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", err
+	}
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for sc.Scan() {
+		var e Event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			continue // not ours: ignore stray output
+		}
+		onEvent(e)
+	}
+	err = cmd.Wait()
+	if ctx.Err() == context.DeadlineExceeded {
+		err = fmt.Errorf("killed after %v", timeout)
+	}
+	return stderr.String(), err
+}
+
+// cellProcessTimeout bounds one cell process: generous, since runs have
+// their own timeout; it only guards against a process that stops talking.
+const cellProcessTimeout = 20 * time.Minute
+
+// runCellProcess measures a cell in a child process. A contender that
+// hangs or crashes the process is recorded and the cell is measured again
+// without it, in a fresh process, so that its goroutines disturb nobody.
+func runCellProcess(ctx context.Context, exe string, spec CellSpec, pr *progress) (*Cell, error) {
+	excluded := map[string]ContenderResult{}
+	for {
+		var cell *Cell
+		var errMsg, starting string
+		pr.startCell(spec)
+		stderr, err := child(ctx, exe, ChildCellFlag, spec, spec.Workers, cellProcessTimeout, func(e Event) {
+			switch {
+			case e.Progress != nil:
+				if e.Progress.Starting {
+					starting = e.Progress.Contender
+				}
+				pr.update(spec, *e.Progress)
+			case e.Cell != nil:
+				cell = e.Cell
+			case e.Error != "":
+				errMsg = e.Error
+			}
+		})
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if errMsg != "" {
+			return nil, fmt.Errorf("%s, %d workers: %s", spec.Workload, spec.Workers, errMsg)
+		}
+		var culprit string
+		if cell == nil {
+			// The process died or was killed: blame the run in flight.
+			if starting == "" || starting == "serial" {
+				return nil, fmt.Errorf("%s, %d workers: cell process failed (%v): %s", spec.Workload, spec.Workers, err, lastLines(stderr, 20))
+			}
+			culprit = starting
+			excluded[culprit] = ContenderResult{Contender: culprit, Status: StatusKilled,
+				Err: fmt.Sprintf("process died (%v): %s", err, lastLines(stderr, 8))}
+		} else {
+			for _, r := range cell.Results {
+				if r.Status == StatusHang {
+					culprit = r.Contender
+					excluded[culprit] = r
+				}
+			}
+		}
+		if culprit == "serial" {
+			return nil, fmt.Errorf("%s, %d workers: the serial reference hung", spec.Workload, spec.Workers)
+		}
+		if culprit == "" {
+			// Put the excluded contenders back in table order.
+			for _, r := range excluded {
+				cell.Results = append(cell.Results, r)
+			}
+			order := map[string]int{}
+			for i, c := range registry {
+				order[c.Name] = i
+			}
+			slices.SortStableFunc(cell.Results, func(a, b ContenderResult) int { return order[a.Contender] - order[b.Contender] })
+			return cell, nil
+		}
+		pr.note(fmt.Sprintf("%s, %d workers: %s %s; measuring the cell again without it",
+			spec.Workload, spec.Workers, culprit, excluded[culprit].Status))
+		spec.Contenders = slices.DeleteFunc(slices.Clone(spec.Contenders), func(n string) bool { return n == culprit })
+	}
+}
+
+// probeProcessTimeout bounds a probe process.
+const probeProcessTimeout = 10 * time.Minute
+
+// runProbeProcess runs the probes in a child process, which exits leaving
+// the deadlocked goroutines behind.
+func runProbeProcess(ctx context.Context, exe string, spec ProbeSpec) ([]Probe, error) {
+	var probes []Probe
+	var errMsg string
+	stderr, err := child(ctx, exe, ChildProbeFlag, spec, spec.Workers, probeProcessTimeout, func(e Event) {
+		if e.Probes != nil {
+			probes = e.Probes
+		}
+		if e.Error != "" {
+			errMsg = e.Error
+		}
+	})
+	if errMsg != "" {
+		return nil, errors.New(errMsg)
+	}
+	if probes == nil && err != nil {
+		return nil, fmt.Errorf("probe process failed (%v): %s", err, lastLines(stderr, 20))
+	}
+	return probes, nil
+}
+
+// tail keeps the last 64 KiB written to it.
+type tail struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > 64<<10 {
+		t.buf = t.buf[len(t.buf)-64<<10:]
+	}
+	return len(p), nil
+}
+
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.buf)
+}
+
+// lastLines returns the last n lines of s, joined by " | ".
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
+}

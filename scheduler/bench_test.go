@@ -1,0 +1,451 @@
+package scheduler_test
+
+import (
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/forage-go/forage/scheduler"
+)
+
+// Benchmarks of the scheduler core beside in-package baselines (issue 3).
+// Sub-benchmark names are key=value pairs so that benchstat can put the
+// implementations side by side, e.g.
+//
+//	go test -run '^$' -bench 'Fib30|Submit1M|UnbalancedTree' -count 6 ./scheduler/ > b.txt
+//	benchstat -col /impl b.txt
+//
+// Every fib benchmark reports ns/fork, forks being fib calls with n >= 2
+// (fibForks). Baselines that do not depend on the worker count (serial) are
+// repeated under each workers= value so that they line up in those tables.
+
+var (
+	sinkInt  int
+	sinkBool atomic.Bool
+)
+
+func reportPer(b *testing.B, per float64, unit string) {
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/per, unit)
+}
+
+// ---- fib(30) without cutoff ----
+
+// fibGo forks with a goroutine and a sync.WaitGroup per call.
+func fibGo(n int) int {
+	if n < 2 {
+		return n
+	}
+	var a int
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a = fibGo(n - 1)
+	}()
+	b := fibGo(n - 2)
+	wg.Wait()
+	return a + b
+}
+
+// chanPool is the best classic pool that really forks (REFERENCES.md §6): N
+// workers reading a chan func() (buffer 1024), a TrySubmit that runs the task
+// inline when the buffer is full, and a join that runs queued tasks while it
+// waits for its forked half (help-while-waiting), so that recursion cannot
+// deadlock it.
+type chanPool struct {
+	ch chan func()
+	wg sync.WaitGroup
+}
+
+func newChanPool(workers int) *chanPool {
+	c := &chanPool{ch: make(chan func(), 1024)}
+	for range workers {
+		c.wg.Go(func() {
+			for f := range c.ch {
+				f()
+			}
+		})
+	}
+	return c
+}
+
+func (c *chanPool) close() {
+	close(c.ch)
+	c.wg.Wait()
+}
+
+// trySubmit queues f unless the buffer is full.
+func (c *chanPool) trySubmit(f func()) bool {
+	select {
+	case c.ch <- f:
+		return true
+	default:
+		return false
+	}
+}
+
+// helpUntil runs queued tasks until *pending is false: the join of the
+// help-while-waiting pool.
+func (c *chanPool) helpUntil(pending *atomic.Bool) {
+	for pending.Load() {
+		select {
+		case f := <-c.ch:
+			f()
+		default:
+			runtime.Gosched()
+		}
+	}
+}
+
+// run runs fn on a pool worker and waits for it.
+func (c *chanPool) run(fn func()) {
+	done := make(chan struct{})
+	c.ch <- func() { fn(); close(done) }
+	<-done
+}
+
+// fibChan forks fib(n-1) through the channel pool (inline if its buffer is
+// full) and runs fib(n-2) inline: 2 allocations per fork (the closure and
+// the state it shares with the join).
+func fibChan(c *chanPool, n int) int {
+	if n < 2 {
+		return n
+	}
+	st := &struct {
+		a       int
+		pending atomic.Bool
+	}{}
+	st.pending.Store(true)
+	task := func() { st.a = fibChan(c, n-1); st.pending.Store(false) }
+	if !c.trySubmit(task) {
+		task()
+	}
+	b := fibChan(c, n-2)
+	c.helpUntil(&st.pending)
+	return st.a + b
+}
+
+// BenchmarkFib30: fib(30) with a fork at every call (1,346,268 forks)
+// through Func.Join and closure Join at 1 and 2 workers, beside serial fib,
+// the channel pool with help-while-waiting (its worker count), and a goroutine
+// plus WaitGroup per fork (fib(25) for that one, which is far slower; its
+// parallelism is GOMAXPROCS, set to the workers value for the run). Compare
+// the ns/fork column.
+func BenchmarkFib30(b *testing.B) {
+	const n = 30
+	forks := float64(fibForks(n))
+	if fibSerial(n) != 832040 {
+		b.Fatal("fibSerial is wrong")
+	}
+	for _, workers := range []int{1, 2} {
+		b.Run(fmt.Sprintf("impl=serial/workers=%d", workers), func(b *testing.B) {
+			for b.Loop() {
+				sinkInt = fibSerial(n)
+			}
+			reportPer(b, forks, "ns/fork")
+		})
+		b.Run(fmt.Sprintf("impl=func/workers=%d", workers), func(b *testing.B) {
+			p := benchPool(b, workers)
+			b.ReportAllocs()
+			for b.Loop() {
+				p.Run(func(w *scheduler.Worker) { sinkInt = fibFunc.Call(w, n) })
+			}
+			reportPer(b, forks, "ns/fork")
+			checkFib(b, n)
+		})
+		b.Run(fmt.Sprintf("impl=closure/workers=%d", workers), func(b *testing.B) {
+			p := benchPool(b, workers)
+			b.ReportAllocs()
+			for b.Loop() {
+				p.Run(func(w *scheduler.Worker) { sinkInt = fibJoin(w, n) })
+			}
+			reportPer(b, forks, "ns/fork")
+			checkFib(b, n)
+		})
+		b.Run(fmt.Sprintf("impl=chanpool/workers=%d", workers), func(b *testing.B) {
+			c := newChanPool(workers)
+			defer c.close()
+			b.ReportAllocs()
+			for b.Loop() {
+				c.run(func() { sinkInt = fibChan(c, n) })
+			}
+			reportPer(b, forks, "ns/fork")
+			checkFib(b, n)
+		})
+		b.Run(fmt.Sprintf("impl=goroutine/workers=%d", workers), func(b *testing.B) {
+			const n = 25 // see above: ns/fork stays comparable
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(workers))
+			b.ReportAllocs()
+			for b.Loop() {
+				sinkInt = fibGo(n)
+			}
+			reportPer(b, float64(fibForks(n)), "ns/fork")
+			checkFib(b, n)
+		})
+	}
+}
+
+// benchPool makes a pool for a benchmark, closed when it ends.
+func benchPool(b *testing.B, workers int) *scheduler.Pool {
+	p, err := scheduler.New(scheduler.WithWorkers(workers))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		if err := p.Close(); err != nil {
+			b.Error(err)
+		}
+	})
+	return p
+}
+
+func checkFib(b *testing.B, n int) {
+	if sinkInt != fibSerial(n) {
+		b.Fatalf("fib(%d) = %d, want %d", n, sinkInt, fibSerial(n))
+	}
+}
+
+// ---- 10^6 submitted tiny tasks ----
+
+// busyIters makes busy() take about 50 ns here (see impl=serial in
+// BenchmarkSubmit1M, which reports its cost per task).
+const busyIters = 22
+
+// busy is the tiny task's work: dependent xorshift steps.
+//
+//go:noinline
+func busy(x uint64) uint64 {
+	for range busyIters {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+	}
+	return x
+}
+
+func tinyTask() {
+	if busy(0x2545F4914F6CDD1D) == 0 {
+		sinkBool.Store(true) // never: keeps busy from being optimised away
+	}
+}
+
+// BenchmarkSubmit1M: 10^6 tiny tasks (~50 ns of work each) submitted from 1
+// and from 8 goroutines to 2 workers, fire-and-forget; an op ends when every
+// task has run (the pool is made per op and Close waits for its tasks; the
+// channel pool likewise closes its channel and waits for its workers).
+// Beside: the channel pool with blocking sends, and the tasks run serially.
+// Compare ns/task.
+func BenchmarkSubmit1M(b *testing.B) {
+	const tasks = 1_000_000
+	const workers = 2
+	fTask := func(*scheduler.Worker) { tinyTask() }
+	for _, submitters := range []int{1, 8} {
+		b.Run(fmt.Sprintf("impl=serial/submitters=%d", submitters), func(b *testing.B) {
+			for b.Loop() {
+				for range tasks {
+					tinyTask()
+				}
+			}
+			reportPer(b, tasks, "ns/task")
+		})
+		b.Run(fmt.Sprintf("impl=forage/submitters=%d", submitters), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				p, err := scheduler.New(scheduler.WithWorkers(workers))
+				if err != nil {
+					b.Fatal(err)
+				}
+				var wg sync.WaitGroup
+				for range submitters {
+					wg.Go(func() {
+						for range tasks / submitters {
+							if err := p.Submit(fTask); err != nil {
+								b.Error(err)
+								return
+							}
+						}
+					})
+				}
+				wg.Wait()
+				if err := p.Close(); err != nil {
+					b.Fatal(err)
+				}
+				if got := p.Stats().Total.Tasks; got != tasks {
+					b.Fatalf("%d tasks ran, want %d", got, tasks)
+				}
+			}
+			reportPer(b, tasks, "ns/task")
+		})
+		b.Run(fmt.Sprintf("impl=chanpool/submitters=%d", submitters), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c := newChanPool(workers)
+				var wg sync.WaitGroup
+				for range submitters {
+					wg.Go(func() {
+						for range tasks / submitters {
+							c.ch <- tinyTask
+						}
+					})
+				}
+				wg.Wait()
+				c.close()
+			}
+			reportPer(b, tasks, "ns/task")
+		})
+	}
+}
+
+// ---- unbalanced random binary tree ----
+
+// The tree of REFERENCES.md §9, smaller: the first 12 levels are full; below,
+// a node has two children with probability utsQ, else none, decided by a hash
+// of the node, so the tree is the same in every run. With utsQ = 0.499 and
+// this root it has 2,342,279 nodes and depth 2,063 (the §9 tree: 0.49995,
+// 12.7M nodes).
+const (
+	utsQ     = 0.499
+	utsRoot  = 8
+	utsNodes = 2_342_279
+	utsDepth = 2063
+)
+
+// utsThreshold: a node has children when the top 53 bits of its hash are
+// below it.
+var utsThreshold = uint64(float64(utsQ) * (1 << 53))
+
+type utsNode struct {
+	h     uint64
+	depth int32
+}
+
+// splitmix64's finaliser: the per-node hash.
+func mix64(x uint64) uint64 {
+	x += 0x9E3779B97F4A7C15
+	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9
+	x = (x ^ (x >> 27)) * 0x94D049BB133111EB
+	return x ^ (x >> 31)
+}
+
+func utsKids(n utsNode) (a, b utsNode, ok bool) {
+	if n.depth >= 12 && n.h>>11 >= utsThreshold {
+		return a, b, false
+	}
+	return utsNode{mix64(n.h ^ 1), n.depth + 1}, utsNode{mix64(n.h ^ 2), n.depth + 1}, true
+}
+
+func utsSerial(n utsNode) int {
+	a, b, ok := utsKids(n)
+	if !ok {
+		return 1
+	}
+	return 1 + utsSerial(a) + utsSerial(b)
+}
+
+var utsFunc *scheduler.Func[utsNode, int]
+
+func init() {
+	utsFunc = scheduler.NewFunc(func(w *scheduler.Worker, n utsNode) int {
+		a, b, ok := utsKids(n)
+		if !ok {
+			return 1
+		}
+		x, y := utsFunc.Join(w, a, b)
+		return 1 + x + y
+	})
+}
+
+// BenchmarkUnbalancedTree: count the nodes of the unbalanced tree through
+// Func at 1 and 2 workers, beside a serial walk. Compare ns/node.
+func BenchmarkUnbalancedTree(b *testing.B) {
+	root := utsNode{h: mix64(utsRoot)}
+	for _, workers := range []int{1, 2} {
+		b.Run(fmt.Sprintf("impl=serial/workers=%d", workers), func(b *testing.B) {
+			for b.Loop() {
+				sinkInt = utsSerial(root)
+			}
+			reportPer(b, utsNodes, "ns/node")
+			checkUTS(b)
+		})
+		b.Run(fmt.Sprintf("impl=func/workers=%d", workers), func(b *testing.B) {
+			p := benchPool(b, workers)
+			b.ReportAllocs()
+			st0 := p.Stats().Total
+			for b.Loop() {
+				p.Run(func(w *scheduler.Worker) { sinkInt = utsFunc.Call(w, root) })
+			}
+			reportPer(b, utsNodes, "ns/node")
+			checkUTS(b)
+			b.ReportMetric(float64(p.Stats().Total.Steals-st0.Steals)/float64(b.N), "steals/op")
+		})
+	}
+}
+
+func checkUTS(b *testing.B) {
+	if sinkInt != utsNodes {
+		b.Fatalf("counted %d nodes, want %d", sinkInt, utsNodes)
+	}
+}
+
+// TestUnbalancedTreeShape: the benchmark tree has the advertised size and
+// depth, and Func counts it right (at 2 workers; skipped under -race, where
+// 2.3M forks take too long).
+func TestUnbalancedTreeShape(t *testing.T) {
+	if raceEnabled || testing.Short() {
+		t.Skip("2.3M nodes: too slow under the race detector")
+	}
+	root := utsNode{h: mix64(utsRoot)}
+	var depth int32
+	var walk func(n utsNode) int
+	walk = func(n utsNode) int {
+		depth = max(depth, n.depth)
+		a, b, ok := utsKids(n)
+		if !ok {
+			return 1
+		}
+		return 1 + walk(a) + walk(b)
+	}
+	if got := walk(root); got != utsNodes || depth != utsDepth {
+		t.Fatalf("tree has %d nodes and depth %d, want %d and %d", got, depth, utsNodes, utsDepth)
+	}
+	p := newPool(t, 2)
+	var got int
+	p.Run(func(w *scheduler.Worker) { got = utsFunc.Call(w, root) })
+	if got != utsNodes {
+		t.Fatalf("Func counted %d nodes, want %d", got, utsNodes)
+	}
+}
+
+// ---- wake-up latency ----
+
+// BenchmarkIdleSubmitLatency: the time from Submit to the task starting when
+// every worker has parked (the issue's target: a median under 50 µs).
+// Reports the median and 99th percentile; ns/op includes waiting for the
+// pool to go idle again and is not the figure of interest.
+func BenchmarkIdleSubmitLatency(b *testing.B) {
+	for _, workers := range []int{1, 2, 8} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			p := benchPool(b, workers)
+			started := make(chan time.Time, 1)
+			task := func(*scheduler.Worker) { started <- time.Now() }
+			var lat []time.Duration
+			for b.Loop() {
+				for scheduler.SleepingWorkers(p) != workers {
+					runtime.Gosched()
+				}
+				t0 := time.Now()
+				if err := p.Submit(task); err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, (<-started).Sub(t0))
+			}
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds()), "p50-ns")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds()), "p99-ns")
+		})
+	}
+}

@@ -1,0 +1,129 @@
+package scheduler_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync/atomic"
+
+	"github.com/forage-go/forage/scheduler"
+)
+
+// Fib forks at every call through a Func: its Join allocates nothing, so
+// even this extremely fine-grained recursion stays cheap.
+func ExampleNewFunc() {
+	var fib *scheduler.Func[int, int]
+	fib = scheduler.NewFunc(func(w *scheduler.Worker, n int) int {
+		if n < 2 {
+			return n
+		}
+		a, b := fib.Join(w, n-1, n-2) // fib(n-1) here, fib(n-2) possibly elsewhere
+		return a + b
+	})
+
+	p, err := scheduler.New(scheduler.WithWorkers(2))
+	if err != nil {
+		panic(err)
+	}
+	defer p.Close()
+
+	var r int
+	p.Run(func(w *scheduler.Worker) { r = fib.Call(w, 25) })
+	fmt.Println("fib(25) =", r)
+	// Output: fib(25) = 75025
+}
+
+// quicksort sorts s, sorting the two sides of each partition in parallel.
+func quicksort(w *scheduler.Worker, s []int) {
+	if len(s) <= 64 {
+		slices.Sort(s) // small pieces: a fork would cost more than it saves
+		return
+	}
+	// Lomuto partition around the middle element.
+	mid := len(s) / 2
+	s[mid], s[len(s)-1] = s[len(s)-1], s[mid]
+	pivot, store := s[len(s)-1], 0
+	for i := range len(s) - 1 {
+		if s[i] < pivot {
+			s[i], s[store] = s[store], s[i]
+			store++
+		}
+	}
+	s[store], s[len(s)-1] = s[len(s)-1], s[store]
+	lo, hi := s[:store], s[store+1:]
+	w.Join(
+		func(w *scheduler.Worker) { quicksort(w, lo) },
+		func(w *scheduler.Worker) { quicksort(w, hi) },
+	)
+}
+
+// A parallel quicksort with Join: the two halves of each partition are
+// disjoint, so they can be sorted at the same time without locks.
+func ExampleWorker_Join() {
+	rng := rand.New(rand.NewPCG(1, 2))
+	s := make([]int, 100_000)
+	for i := range s {
+		s[i] = rng.IntN(1_000_000)
+	}
+
+	p, err := scheduler.New(scheduler.WithWorkers(2))
+	if err != nil {
+		panic(err)
+	}
+	defer p.Close()
+
+	p.Run(func(w *scheduler.Worker) { quicksort(w, s) })
+	fmt.Println("sorted:", slices.IsSorted(s), "len:", len(s))
+	// Output: sorted: true len: 100000
+}
+
+// dir is a node of a file tree for the Scope example.
+type dir struct {
+	name  string
+	files []int64 // file sizes
+	subs  []*dir
+}
+
+// A tree walk with Scope: every directory is a task, spawned by the task of
+// its parent into one scope that Scope waits for — however deep the tree and
+// whichever workers the tasks land on.
+func ExampleWorker_Scope() {
+	// A tree 6 levels deep, 3 subdirectories and 4 files per directory.
+	var build func(name string, depth int) *dir
+	build = func(name string, depth int) *dir {
+		d := &dir{name: name, files: []int64{1, 10, 100, 1000}}
+		if depth > 0 {
+			for i := range 3 {
+				d.subs = append(d.subs, build(fmt.Sprintf("%s/%d", name, i), depth-1))
+			}
+		}
+		return d
+	}
+	root := build("root", 5)
+
+	p, err := scheduler.New(scheduler.WithWorkers(2))
+	if err != nil {
+		panic(err)
+	}
+	defer p.Close()
+
+	var dirs, files, bytes atomic.Int64
+	p.Run(func(w *scheduler.Worker) {
+		w.Scope(func(s *scheduler.Scope) {
+			var walk func(d *dir)
+			walk = func(d *dir) {
+				dirs.Add(1)
+				for _, size := range d.files {
+					files.Add(1)
+					bytes.Add(size)
+				}
+				for _, sub := range d.subs {
+					s.Spawn(func(*scheduler.Worker) { walk(sub) })
+				}
+			}
+			walk(root)
+		})
+	})
+	fmt.Println(dirs.Load(), "directories,", files.Load(), "files,", bytes.Load(), "bytes")
+	// Output: 364 directories, 1456 files, 404404 bytes
+}

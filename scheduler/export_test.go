@@ -1,0 +1,9 @@
+package scheduler
+
+// Test-only access to internals, for the external tests (package
+// scheduler_test). Keep this file tiny: it breaks when the internals move.
+
+// SleepingWorkers reports how many of p's workers have announced that they
+// park (parked, or between the announcement and the park): the sleep test
+// uses it to know that the pool went fully idle before it submits.
+func SleepingWorkers(p *Pool) int { return int(sleepingOf(p.sleep.state.Load())) }
