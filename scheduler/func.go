@@ -51,24 +51,23 @@ func (f *Func[A, R]) Join(w *Worker, a1, a2 A) (R, R) {
 	if w.pool.sleep.state.Load() != 0 {
 		st.promote(w)
 	}
-	// No defer here: it would cost more than the rest of the fork. If
-	// f(w, a1) panics, the frames it leaves are cleaned up where the panic
-	// is recovered (Worker.repair), or below, if user code recovers it.
+	// The guard completes the join if f(w, a1) panics. A deferred method
+	// with its receiver saved at the defer, and a flag in the frame, is the
+	// cheapest form: the normal path pays a store and a call that tests it.
+	fr.armed = armedFirst
+	defer fr.guard(w)
 	r1 := f.fn(w, a1)
-	if st.depth != d+1 {
-		st.truncate(d + 1) // a panic recovered inside f(w, a1) left frames
+	// Run the second call inline if no thief has it. Its frame stays on
+	// the stack, consumed (armedSecond), so that forks inside f(w, a2) go
+	// above it and cannot overwrite the guard's state, and promote skips it.
+	if st.lo <= d || w.reclaim(&fr.job) {
+		fr.armed = armedSecond
+		r2 := f.fn(w, a2)
+		fr.armed = disarmed
+		st.depth, st.lo = d, min(st.lo, d)
+		return r1, r2
 	}
-	if st.lo <= d {
-		st.depth = d
-		return r1, f.fn(w, a2) // never offered to thieves: a plain call
-	}
-	// Promoted. The frame stays ours (depth unchanged) until it is back or
-	// finished: jobs run while reclaiming push their frames above it.
-	fr.inflight = false
-	if w.reclaim(&fr.job) {
-		st.depth, st.lo = d, d
-		return r1, f.fn(w, a2) // offered, but nobody took it
-	}
+	fr.armed = disarmed
 	// Stolen and finished: the latch made the thief's writes visible.
 	r2, p := fr.result, fr.panic
 	fr.result, fr.panic = *new(R), nil
@@ -77,6 +76,48 @@ func (f *Func[A, R]) Join(w *Worker, a1, a2 A) (R, R) {
 		panic(p)
 	}
 	return r1, r2
+}
+
+// guard states (frame.armed).
+const (
+	disarmed    = iota
+	armedFirst  // f(w, a1) is running
+	armedSecond // f(w, a2) is running inline
+)
+
+// guard runs when Join returns and acts only if one of its calls panicked.
+// If the first did, it completes the join before the panic goes on: the
+// second call runs here if no thief took it, or is waited for if one did, so
+// the panic never leaves Join while part of it still runs. Either way the
+// panic continues as a *PanicError (the first call's if both panic).
+func (fr *frame[A, R]) guard(w *Worker) {
+	switch fr.armed {
+	case disarmed:
+		return
+	case armedSecond:
+		fr.armed = disarmed
+		st := fr.stack
+		st.depth, st.lo = fr.index, min(st.lo, fr.index)
+		panic(asPanicError(recover()))
+	}
+	fr.armed = disarmed
+	pe := asPanicError(recover())
+	st, d := fr.stack, fr.index
+	// Deeper joins of this stack have run their own guards while the panic
+	// unwound them, so fr is the top frame again.
+	if st.lo <= d || w.reclaim(&fr.job) {
+		fr.armed = armedSecond // consumed: promote must skip it
+		func() {
+			defer func() { _ = recover() }() // the first panic wins
+			st.f.fn(w, fr.arg)
+		}()
+		fr.armed = disarmed
+		st.depth, st.lo = d, min(st.lo, d)
+	} else {
+		fr.result, fr.panic = *new(R), nil
+		st.depth, st.lo = d, d
+	}
+	panic(pe)
 }
 
 // newStack returns w's frame stack for f, creating it on first use. (The
@@ -95,7 +136,6 @@ func (f *Func[A, R]) newStack(w *Worker) *frameStack[A, R] {
 	copy(next, old)
 	st := &frameStack[A, R]{owner: w, f: f}
 	next[w.key] = st
-	w.stacks = append(w.stacks, st)
 	// Publish the new slice; the stack's fields are written before it.
 	f.stacks.Store(&next)
 	return st
@@ -116,7 +156,7 @@ type frameStack[A, R any] struct {
 // push records a fork of f(arg) and returns its frame.
 func (st *frameStack[A, R]) push(arg A) *frame[A, R] {
 	if st.depth == len(st.frames) {
-		st.frames = append(st.frames, st.newFrame())
+		st.frames = append(st.frames, st.newFrame(st.depth))
 	}
 	fr := st.frames[st.depth]
 	fr.arg = arg
@@ -124,8 +164,8 @@ func (st *frameStack[A, R]) push(arg A) *frame[A, R] {
 	return fr
 }
 
-func (st *frameStack[A, R]) newFrame() *frame[A, R] {
-	fr := &frame[A, R]{f: st.f}
+func (st *frameStack[A, R]) newFrame(index int) *frame[A, R] {
+	fr := &frame[A, R]{f: st.f, stack: st, index: index}
 	fr.task = fr
 	fr.latch.waiter = st.owner
 	return fr
@@ -134,46 +174,32 @@ func (st *frameStack[A, R]) newFrame() *frame[A, R] {
 // promote offers the oldest latent fork to thieves, if the owner's deque
 // is empty (latent.go). Owner only.
 func (st *frameStack[A, R]) promote(w *Worker) {
+	// Skip frames whose second call already runs inline: their joins have
+	// come. Every frame below lo is promoted or consumed.
+	for st.lo < st.depth && st.frames[st.lo].armed == armedSecond {
+		st.lo++
+	}
 	if st.lo >= st.depth || w.deque.Len() > 0 {
 		return
 	}
 	fr := st.frames[st.lo]
 	st.lo++
-	fr.inflight = true
 	fr.latch.reset()
 	w.push(&fr.job)
-}
-
-// depthNow and truncate let the worker repair the stack after a panic
-// (Worker.repair).
-func (st *frameStack[A, R]) depthNow() int { return st.depth }
-
-// truncate abandons the joins at depth d and above, whose first call
-// panicked. A promoted fork among them that a thief took is waited for, so
-// that no task of a panicking Run outlives it; one still in the owner's
-// deque is taken back and dropped: its join will never come. Owner only.
-func (st *frameStack[A, R]) truncate(d int) {
-	for i := st.depth - 1; i >= d; i-- {
-		fr := st.frames[i]
-		if fr.inflight {
-			fr.inflight = false
-			st.owner.reclaim(&fr.job)
-		}
-		fr.result, fr.panic = *new(R), nil
-	}
-	st.depth = d
-	st.lo = min(st.lo, d)
 }
 
 // frame is a stealable call f(arg).
 type frame[A, R any] struct {
 	job
-	f *Func[A, R]
-	// inflight: promoted and not yet joined. Owner-only.
-	inflight bool
-	arg      A
-	result   R
-	panic    *PanicError
+	f     *Func[A, R]
+	stack *frameStack[A, R]
+	index int // position in stack.frames, fixed
+	// armed says which call of this frame's join is running (guard).
+	// Owner-only.
+	armed  uint8
+	arg    A
+	result R
+	panic  *PanicError
 }
 
 // execute runs a stolen frame on the thief w.
@@ -181,7 +207,7 @@ func (fr *frame[A, R]) execute(w *Worker) {
 	defer fr.latch.set() // last touch: the owner may reuse fr after it
 	defer func() {
 		if v := recover(); v != nil {
-			fr.panic = w.recovered(v)
+			fr.panic = asPanicError(v)
 		}
 	}()
 	if w.cancelled() {

@@ -19,10 +19,11 @@ type job struct {
 	// latch says whether the task has finished, for the worker that forked
 	// it and waits in Join (latch.go).
 	latch latch
-	// thief is 1 + the id of the worker that stole the job, 0 while not
-	// stolen: the waiting owner steals back from it first (leapfrogging).
-	// Stored by the thief before it runs the job, loaded by the waiter.
-	thief atomic.Int32
+	// thief is the worker that last stole the job (nil: never stolen): the
+	// waiting owner steals back from it first (leapfrogging). Stored by the
+	// thief before it runs the job, loaded by the waiter; only a hint, and
+	// possibly a worker of another pool (a cross-pool Run).
+	thief atomic.Pointer[Worker]
 	// ctx is the context of the Run the job belongs to (nil: none); set by
 	// the forking worker before the job is published. A worker that runs the
 	// job takes it on for the job's duration (Worker.Context).

@@ -65,9 +65,9 @@ func (w *Worker) helpFind(j *job) *job {
 	if t, ok := w.deque.Pop(); ok {
 		return t
 	}
-	if th := j.thief.Load(); th > 0 {
+	if th := j.thief.Load(); th != nil && th != w && th.pool == w.pool {
 		var contended bool
-		if t := w.stealFrom(w.pool.workers[th-1], &contended); t != nil {
+		if t := w.stealFrom(th, &contended); t != nil {
 			return t
 		}
 	}

@@ -203,17 +203,15 @@ func (p *Pool) run(ctx context.Context, fn func(w *Worker)) error {
 
 // runInline runs fn on w itself (Run from inside a task of this pool).
 func (w *Worker) runInline(ctx context.Context, fn func(w *Worker)) (err error) {
-	saved, savedMark := w.ctx, w.curMark
+	saved := w.ctx
 	if ctx != nil {
 		w.ctx = ctx
 	}
-	w.curMark = w.mark()
 	defer func() {
 		if v := recover(); v != nil {
-			err = w.recovered(v)
+			err = asPanicError(v)
 		}
-		w.unmark(w.curMark)
-		w.ctx, w.curMark = saved, savedMark
+		w.ctx = saved
 	}()
 	fn(w)
 	return nil
@@ -250,7 +248,7 @@ func (rj *rootJob) execute(w *Worker) {
 	defer p.accepted.Done()
 	defer func() {
 		if v := recover(); v != nil {
-			rj.panic = w.recovered(v)
+			rj.panic = asPanicError(v)
 		}
 		if rj.done != nil {
 			close(rj.done) // publishes rj.panic to the waiting caller
@@ -289,7 +287,7 @@ func (sj *submitJob) execute(w *Worker) {
 	defer p.accepted.Done()
 	defer func() {
 		if v := recover(); v != nil {
-			p.reportPanic(w.recovered(v))
+			p.reportPanic(asPanicError(v))
 		}
 	}()
 	sj.fn(w)

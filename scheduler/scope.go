@@ -9,7 +9,7 @@ import (
 // be called from the scope's body and from any task spawned into it, to any
 // depth; the scope ends when all of them have finished.
 type Scope struct {
-	job // the scope's latch: set when the last task finishes
+	job         // the scope's latch: set when the last task finishes
 	w   *Worker // the worker running the body; fixed
 	// ctx is the context of the Run that opened the scope, inherited by
 	// every spawned task. Captured once by Worker.Scope: reading s.w.ctx in
@@ -38,14 +38,10 @@ func (w *Worker) Scope(body func(s *Scope)) {
 	s.latch.reset()
 	s.pending.Store(1)
 	func() {
-		saved := w.curMark
-		w.curMark = w.mark()
 		defer func() {
 			if v := recover(); v != nil {
-				s.recordPanic(w.recovered(v))
+				s.recordPanic(asPanicError(v))
 			}
-			w.unmark(w.curMark)
-			w.curMark = saved
 		}()
 		body(s)
 	}()
@@ -93,7 +89,7 @@ func (sj *spawnJob) execute(w *Worker) {
 	defer s.finishOne()
 	defer func() {
 		if v := recover(); v != nil {
-			s.recordPanic(w.recovered(v))
+			s.recordPanic(asPanicError(v))
 		}
 	}()
 	if w.cancelled() {

@@ -51,12 +51,6 @@ type Worker struct {
 	// ctx is the context of the Run whose task w is running (nil: none).
 	ctx context.Context
 
-	// Frame stacks of the Funcs used on w, and the records of their depths
-	// at the start of each running job, for panic repair (repair.go).
-	stacks  []frameStacker
-	marks   []int
-	curMark int
-
 	// Pinning (pinning.go): the CPU from the plan (-1: none) and the error
 	// if pinning to it failed. Written before the loop starts.
 	pinCPU int
@@ -101,11 +95,10 @@ func (w *Worker) execute(j *job) {
 	if w.stats.tasks&1023 == 0 {
 		w.stats.publish()
 	}
-	saved, savedMark := w.ctx, w.curMark
-	w.ctx, w.curMark = j.ctx, w.mark()
+	saved := w.ctx
+	w.ctx = j.ctx
 	j.task.execute(w)
-	w.unmark(w.curMark)
-	w.ctx, w.curMark = saved, savedMark
+	w.ctx = saved
 }
 
 // Context returns the context of the RunContext call whose task w is running,
@@ -243,7 +236,7 @@ func (w *Worker) stealFrom(v *Worker, contended *bool) *job {
 		w.stats.steals++
 		// Tell the job's waiter who runs it, for leapfrogging. Stored before
 		// running it; the waiter only uses it as a hint.
-		j.thief.Store(int32(w.id + 1))
+		j.thief.Store(w)
 		return j
 	case deque.Retry:
 		*contended = true
