@@ -54,10 +54,17 @@ func forkJoinRound(rng *rand.Rand, seed uint64, workers [2]int, size int, res *R
 		dones[i] = t.launch(pick(rng, pools...), launchMode(rng.IntN(3)))
 		res.Ops++
 	}
-	for i, t := range trees {
+	for i := range trees {
 		if err := waitOrHang(dones[i], roundTimeout, "Run of a tree"); err != nil {
 			return err
 		}
+	}
+	// A tree that failed may have tasks still running (and submitting):
+	// report it rather than wait for them.
+	if err := st.failed(); err != nil {
+		return err
+	}
+	for _, t := range trees {
 		if err := t.waitDetached(); err != nil {
 			return err
 		}

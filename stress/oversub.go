@@ -94,7 +94,7 @@ func floodRound(rng interface{ IntN(int) int }, workers int, res *Result) error 
 			for i := range per {
 				id := s*per + i
 				if err := p.Submit(func(*scheduler.Worker) { ran[id].Add(1) }); err != nil {
-					errs <- fmt.Errorf("Submit on an open pool: %v", err)
+					errs <- fmt.Errorf("a Submit on an open pool returned %v", err)
 					return
 				}
 			}

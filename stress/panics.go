@@ -69,10 +69,17 @@ func panicsRound(cfg Config, seed uint64, res *Result) error {
 	for i, t := range trees {
 		dones[i] = t.launch(pick(rng, pools...), launchMode(rng.IntN(3)))
 	}
-	for i, t := range trees {
+	for i := range trees {
 		if err := waitOrHang(dones[i], roundTimeout, "Run of a tree"); err != nil {
 			return err
 		}
+	}
+	// A tree that failed may have tasks still running (and submitting):
+	// report it rather than wait for them.
+	if err := st.failed(); err != nil {
+		return err
+	}
+	for _, t := range trees {
 		if err := t.waitDetached(); err != nil {
 			return err
 		}
@@ -90,11 +97,11 @@ func panicsRound(cfg Config, seed uint64, res *Result) error {
 		if err := waitOrHang(done, roundTimeout, "Run after panics"); err != nil {
 			return err
 		}
-		if err := t.waitDetached(); err != nil {
-			return err
-		}
 		if err := st.failed(); err != nil {
 			return fmt.Errorf("after the panics: %w", err)
+		}
+		if err := t.waitDetached(); err != nil {
+			return err
 		}
 		if err := t.checkSum(t.serialSum()); err != nil {
 			return fmt.Errorf("after the panics: %w", err)

@@ -128,7 +128,7 @@ func closeFailure(err error) error {
 			parts = append(parts, e.Error())
 		}
 	}
-	return fmt.Errorf("Close returned %s", strings.Join(parts, "\n"))
+	return fmt.Errorf("the pool's Close returned %s", strings.Join(parts, "\n"))
 }
 
 // addStats adds a closed (hence idle, hence exact) pool's counters to res.

@@ -171,7 +171,7 @@ func shutdownRound(cfg Config, seed uint64, res *Result) error {
 	}
 	for c, err := range closeErrs {
 		if err != nil {
-			return fmt.Errorf("Close call %d of %d returned %v, want nil", c+1, closers, err)
+			return fmt.Errorf("the Close call %d of %d returned %v, want nil", c+1, closers, err)
 		}
 	}
 	for id := range outcome {
@@ -187,7 +187,7 @@ func shutdownRound(cfg Config, seed uint64, res *Result) error {
 	}
 	// After Close, every entry point refuses.
 	if err := p.Submit(func(*scheduler.Worker) {}); !errors.Is(err, scheduler.ErrClosed) {
-		return fmt.Errorf("Submit after Close returned %v, want ErrClosed", err)
+		return fmt.Errorf("a Submit after Close returned %v, want ErrClosed", err)
 	}
 	if err := p.RunContext(context.Background(), func(*scheduler.Worker) {}); !errors.Is(err, scheduler.ErrClosed) {
 		return fmt.Errorf("RunContext after Close returned %v, want ErrClosed", err)

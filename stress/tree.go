@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -594,6 +595,15 @@ func (t *tree) submit(p *scheduler.Pool, n *node) {
 	t.pending.Add(1)
 	err := p.Submit(func(w *scheduler.Worker) {
 		defer t.pending.Done()
+		if t.st.task != nil {
+			// Tasks: the user's pool keeps a submitted task's panic for
+			// its handler or Close, which Tasks never sees; catch it here.
+			defer func() {
+				if v := recover(); v != nil {
+					t.st.fail(fmt.Errorf("tree %d: a submitted subtree panicked: %v\n%s", t.index, v, shortStack(debug.Stack())))
+				}
+			}()
+		}
 		t.detached.Add(t.eval(w, n))
 	})
 	if err != nil {

@@ -32,7 +32,7 @@ func UTS(ctx context.Context, cfg Config) Result {
 			}
 			for i := range utsFull {
 				c := utsFull[(fullRuns+i)%len(utsFull)]
-				if est := perNode * time.Duration(c.Nodes) * 5 / 4; est < left {
+				if est := perNode * time.Duration(c.Nodes) * 3 / 2; est < left {
 					tr = c
 					fullRuns++
 					break
