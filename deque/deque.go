@@ -213,6 +213,7 @@ func (d *Deque[T]) grow(b, t int64) *ring[T] {
 	// carry over the releases that happened before they could see it (the
 	// other half of the Dekker pair in ring.release).
 	old.next.Store(r)
+	chaos.Point() // let thieves release into the old ring meanwhile
 	for i := t; i < b; i++ {
 		if old.slots[i&old.mask].done.Load() == i {
 			r.slots[i&r.mask].done.Store(i)
@@ -245,6 +246,7 @@ func (d *Deque[T]) Pop() (*T, bool) {
 		// top, and leave bottom alone: one SC operation instead of the
 		// textbook's store-bottom, CAS, restore-bottom. A failed CAS means a
 		// thief claimed t, and top == b now: empty.
+		chaos.Point() // widen the last-item race
 		if !d.top.CompareAndSwap(t, t+1) {
 			return nil, false
 		}
@@ -254,6 +256,7 @@ func (d *Deque[T]) Pop() (*T, bool) {
 	// Announce the candidate before looking at top again (Dekker, StoreLoad):
 	// a thief that loads bottom after this store will not try index b.
 	d.bottom.Store(b)
+	chaos.Point() // between announcing the candidate and reading top
 	t = d.top.Load()
 	switch {
 	case t < b:

@@ -1,6 +1,10 @@
 package scheduler
 
-import "runtime"
+import (
+	"runtime"
+
+	"github.com/forage-go/forage/internal/chaos"
+)
 
 // waitSpins: how many fruitless help rounds a worker waiting for a stolen
 // job makes (yielding between them) before it parks until the job's latch
@@ -49,6 +53,7 @@ func (w *Worker) waitFor(j *job) {
 		}
 		spins = 0
 		if j.latch.announceSleep() {
+			chaos.Point() // between announcing on the latch and parking
 			w.pool.sleep.park(w, func() bool {
 				return j.latch.probe() || w.pool.hasWorkOrStopping()
 			})
