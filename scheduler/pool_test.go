@@ -691,9 +691,9 @@ func TestStatsSteals(t *testing.T) {
 		})
 		thief := ids[1]
 		require.NotEqual(t, ids[0], thief)
-		n := 27
+		n := 30 // a few ms: fib(27), ~1 ms, ran without any steal in ~5% of fresh pools at b64ee70
 		if raceEnabled {
-			n = 24
+			n = 25
 		}
 		var got int
 		p.Run(func(w *scheduler.Worker) { got = fibFunc.Call(w, n) })
