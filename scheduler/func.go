@@ -46,9 +46,9 @@ func (f *Func[A, R]) Join(w *Worker, a1, a2 A) (R, R) {
 	}
 	d := st.depth
 	fr := st.push(a2)
-	// One load of the sleep state per fork: zero while every worker is
-	// busy, the steady state of a saturated pool (latent.go).
-	if w.pool.sleep.state.Load() != 0 {
+	// Keep one fork on offer: if thieves have nothing to take from this
+	// worker, offer its oldest latent fork (latent.go).
+	if w.deque.Len() == 0 {
 		st.promote(w)
 	}
 	// The guard completes the join if f(w, a1) panics. A deferred method
@@ -120,8 +120,18 @@ func (fr *frame[A, R]) guard(w *Worker) {
 	panic(pe)
 }
 
-// newStack returns w's frame stack for f, creating it on first use. (The
-// owner check in Join matters: keys of closed pools' workers are reused.)
+// stackFor returns w's frame stack for f. (The owner check matters: keys of
+// closed pools' workers are reused.)
+func (f *Func[A, R]) stackFor(w *Worker) *frameStack[A, R] {
+	if s := f.stacks.Load(); s != nil && w.key < len(*s) {
+		if st := (*s)[w.key]; st != nil && st.owner == w {
+			return st
+		}
+	}
+	return f.newStack(w)
+}
+
+// newStack returns w's frame stack for f, creating it on first use.
 func (f *Func[A, R]) newStack(w *Worker) *frameStack[A, R] {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -171,15 +181,15 @@ func (st *frameStack[A, R]) newFrame(index int) *frame[A, R] {
 	return fr
 }
 
-// promote offers the oldest latent fork to thieves, if the owner's deque
-// is empty (latent.go). Owner only.
+// promote offers the oldest latent fork to thieves; the owner's deque is
+// empty (latent.go). Owner only.
 func (st *frameStack[A, R]) promote(w *Worker) {
 	// Skip frames whose second call already runs inline: their joins have
 	// come. Every frame below lo is promoted or consumed.
 	for st.lo < st.depth && st.frames[st.lo].armed == armedSecond {
 		st.lo++
 	}
-	if st.lo >= st.depth || w.deque.Len() > 0 {
+	if st.lo >= st.depth {
 		return
 	}
 	fr := st.frames[st.lo]

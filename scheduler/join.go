@@ -25,10 +25,36 @@ const waitSpins = 64
 // the heap (one allocation), as does each variable the closures capture and
 // write (typically one more). Func avoids both for hot recursive code.
 func (w *Worker) Join(a, b func(w *Worker)) {
-	closureJoin.Join(w, a, b)
+	// Func.Join's steps on closureJoin's frames, except that a is called
+	// directly: through the Func it would be an argument of an indirect
+	// call, which escape analysis must assume escapes (one more allocation).
+	st := closureJoin.stackFor(w)
+	d := st.depth
+	fr := st.push(b)
+	if w.deque.Len() == 0 {
+		st.promote(w)
+	}
+	fr.armed = armedFirst
+	defer fr.guard(w)
+	a(w)
+	if st.lo <= d || w.reclaim(&fr.job) {
+		fr.armed = armedSecond
+		b(w)
+		fr.armed = disarmed
+		st.depth, st.lo = d, min(st.lo, d)
+		return
+	}
+	fr.armed = disarmed
+	p := fr.panic
+	fr.panic = nil
+	st.depth, st.lo = d, d
+	if p != nil {
+		panic(p)
+	}
 }
 
-// closureJoin runs closure joins on the same frame machinery as Func.
+// closureJoin provides the frames of closure joins: a thief runs b through
+// it.
 var closureJoin = NewFunc(func(w *Worker, fn func(w *Worker)) struct{} {
 	fn(w)
 	return struct{}{}

@@ -207,10 +207,6 @@ func TestOversubscribedGOMAXPROCS(t *testing.T) {
 // while Run's root forks Join(a, b); a then lets X finish and waits (up to 2
 // s, a turn-a-hang-into-a-failure bound) for b to start on the other worker.
 func TestJoinForkServesLaterIdleWorker(t *testing.T) {
-	t.Skip("BUG (b64ee70..cbe2d49, latent forks): a fork made while no worker is searching or " +
-		"sleeping stays latent (latent.go) and is promoted only by a later Func.Join of the " +
-		"same worker; if a never forks again, the other worker parks while b waits, and b " +
-		"runs after a on the same worker. Passes at d4c9cd4 (push when the deque is empty).")
 	p := strictPool(t, 2)
 	within(t, hangTimeout, func() {
 		for round := range 5 {

@@ -9,15 +9,23 @@ package scheduler
 // fork, deep in the recursion, which on unbalanced trees is usually tiny:
 // thieves then spend their time stealing crumbs.
 //
-// forage records every fork as latent in a private per-worker stack (plain
-// stores, no atomics) and makes one stealable only when some worker wants
-// work — the sleep state word shows a searcher or a sleeper — and its own
-// deque is empty. It then promotes the *oldest* latent fork, the one nearest
-// the root of the current task, which is the largest piece it can offer
-// (the spirit of heartbeat scheduling, Acar et al. PLDI 2018, with hunger
-// instead of a timer as the beat). A fork that was never promoted runs as a
-// plain call when its join comes; a promoted one is popped back or, if it
-// was stolen, waited for while helping.
+// forage records every fork as latent in a private per-worker frame stack
+// (plain stores, no atomics) and keeps exactly one fork on offer: at a fork,
+// if the worker's deque is empty, it promotes the *oldest* latent fork, the
+// one nearest the root of the current task, which is the largest piece it
+// can offer (lazy binary splitting, Tzannes et al. PPoPP 2010, but offering
+// the oldest fork instead of the newest, in the spirit of heartbeat
+// scheduling, Acar et al. PLDI 2018). The deque empties only when a thief
+// takes the offer or the owner reaches that fork's join, so promotions are
+// rare: once per steal, and a few per return to an offered join. A fork that
+// was never promoted runs as a plain call when its join comes; a promoted
+// one is popped back or, if it was stolen, waited for while helping.
+//
+// An earlier version promoted only when the sleep state showed a hungry
+// worker. That left a fork made while every worker was busy latent until
+// the owner forked again: a worker that went idle later found nothing, while
+// the owner ran a long leaf and then the fork itself (the scheduler tests'
+// TestJoinForkServesLaterIdleWorker).
 //
 // Why popping back works: promotion happens only while the owner's deque is
 // empty, so the deque holds at most one promoted fork, and each frame stack
