@@ -77,6 +77,7 @@ func run(args []string) int {
 		formats    = fs.String("formats", "png,svg", "plot formats")
 		runTimeout = fs.Duration("run-timeout", time.Minute, "a run taking longer is a hang")
 		probe      = fs.Bool("probe", true, "probe the peers' naive patterns for deadlocks")
+		atOnce     = fs.Int("cells-at-once", 0, "cells that may run at the same time while their workers fit in the CPUs (1: one by one; 0: 2 when the machine is idle, else 1)")
 		from       = fs.String("from", "", "render the results in this JSON file instead of running")
 		childCell  = fs.String(suite.ChildCellFlag, "", "internal: measure one cell")
 		childProbe = fs.String(suite.ChildProbeFlag, "", "internal: run the deadlock probes")
@@ -116,12 +117,13 @@ func run(args []string) int {
 		}
 	} else {
 		o := suite.Options{
-			Workloads:  split(*workloads),
-			Contenders: split(*contenders),
-			Runs:       *runs,
-			RunTimeout: *runTimeout,
-			Probe:      *probe,
-			Progress:   os.Stderr,
+			Workloads:   split(*workloads),
+			Contenders:  split(*contenders),
+			Runs:        *runs,
+			RunTimeout:  *runTimeout,
+			Probe:       *probe,
+			CellsAtOnce: *atOnce,
+			Progress:    os.Stderr,
 		}
 		switch {
 		case *quick || *size == "quick":

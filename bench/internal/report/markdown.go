@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/forage-go/forage/bench/internal/suite"
 )
@@ -22,11 +23,25 @@ func Markdown(out io.Writer, res *suite.Results) error {
 	if m.Kernel != "" {
 		fmt.Fprintf(w, ", Linux %s", m.Kernel)
 	}
+	var cpu, wall time.Duration
+	for _, c := range res.Cells {
+		cpu += c.CPU
+		wall += c.Wall
+	}
 	fmt.Fprintf(w, "\n- date: %s; the suite took %s", m.Date.Format("2006-01-02 15:04 MST"), fmtDur(res.Elapsed))
+	if cpu > 0 {
+		fmt.Fprintf(w, " (cell processes: %s wall, %s CPU)", fmtDur(wall), fmtDur(cpu))
+	}
 	if m.LoadBefore != "" {
 		fmt.Fprintf(w, "; load average before %s, after %s", m.LoadBefore, m.LoadAfter)
 	}
-	fmt.Fprintf(w, "\n- %s sizes; %d runs per cell: median, min–max; each (workload, workers) cell in a process of its own with GOMAXPROCS = workers, every contender run once per repetition in a rotating order; speedup = serial median ÷ median, both from the same process\n\n", res.Size, res.Runs)
+	fmt.Fprintf(w, "\n- %s sizes; %d runs per cell: median, min–max; each (workload, workers) cell in a process of its own with GOMAXPROCS = workers, every contender run once per repetition in a rotating order; speedup = serial median ÷ median, both from the same process", res.Size, res.Runs)
+	if res.CellsAtOnce > 1 {
+		fmt.Fprintf(w, "; up to %d cells at a time while their workers fit in the CPUs (memory-bound workloads alone)", res.CellsAtOnce)
+	} else {
+		fmt.Fprintf(w, "; one cell at a time")
+	}
+	fmt.Fprintf(w, "\n\n")
 
 	names := contenderNames(res)
 	workloads, titles := workloadOrder(res)
@@ -170,7 +185,7 @@ func Markdown(out io.Writer, res *suite.Results) error {
 			}
 			for _, r := range c.Results {
 				if r.Err != "" {
-					fmt.Fprintf(w, "\n%s, %d workers: %s: %s\n", r.Contender, c.Workers, r.Status, r.Err)
+					fmt.Fprintf(w, "\n%s, %s: %s: %s\n", r.Contender, plural(c.Workers, "worker"), r.Status, r.Err)
 				}
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -47,17 +48,47 @@ func Plots(dir string, res *suite.Results, formats []string) ([]string, error) {
 	return written, nil
 }
 
+// palette colours the contenders other than forage and serial (Tableau 10
+// without its red, which is forage's).
+var palette = []color.Color{
+	color.RGBA{0x1f, 0x77, 0xb4, 0xff}, // blue
+	color.RGBA{0xff, 0x7f, 0x0e, 0xff}, // orange
+	color.RGBA{0x2c, 0xa0, 0x2c, 0xff}, // green
+	color.RGBA{0x94, 0x67, 0xbd, 0xff}, // purple
+	color.RGBA{0x8c, 0x56, 0x4b, 0xff}, // brown
+	color.RGBA{0xe3, 0x77, 0xc2, 0xff}, // pink
+	color.RGBA{0xbc, 0xbd, 0x22, 0xff}, // olive
+	color.RGBA{0x17, 0xbe, 0xcf, 0xff}, // cyan
+}
+
 // style gives each contender a fixed colour and marker, forage standing out.
 func style(names []string, c string) (color.Color, draw.GlyphDrawer, vg.Length) {
-	if c == "forage" {
-		return color.RGBA{R: 200, G: 30, B: 30, A: 255}, draw.CircleGlyph{}, vg.Points(2.5)
+	switch c {
+	case "forage":
+		return color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff}, draw.CircleGlyph{}, vg.Points(2.5)
+	case "serial":
+		return color.Gray{Y: 90}, draw.RingGlyph{}, vg.Points(1.5)
 	}
-	i := slices.Index(names, c)
-	col := plotutil.Color(i + 1)
-	if c == "serial" {
-		col = color.Gray{Y: 90}
+	i := 0
+	for _, n := range names {
+		if n == c {
+			break
+		}
+		if n != "forage" && n != "serial" {
+			i++
+		}
 	}
-	return col, plotutil.Shape(i), vg.Points(1.5)
+	return palette[i%len(palette)], plotutil.Shape(i), vg.Points(1.5)
+}
+
+// subtitle names the machine, the date and the load around the run.
+func subtitle(res *suite.Results) string {
+	s := res.Machine.Name() + ", " + res.Machine.Date.Format("2006-01-02")
+	if res.Machine.LoadBefore != "" {
+		s += ", load average " + strings.Fields(res.Machine.LoadBefore)[0] + " before and " +
+			strings.Fields(res.Machine.LoadAfter + " ?")[0] + " after"
+	}
+	return s
 }
 
 func speedupPlot(path, format string, res *suite.Results) error {
@@ -146,7 +177,7 @@ func speedupPlot(path, format string, res *suite.Results) error {
 		return err
 	}
 	dc := draw.New(c)
-	title := fmt.Sprintf("Speedup over serial code — %s, %s", res.Machine.Name(), res.Machine.Date.Format("2006-01-02"))
+	title := "Speedup over serial code — " + subtitle(res)
 	drawTitle(dc, title, height)
 	body := draw.Crop(dc, 0, 0, 0, -0.45*vg.Inch)
 	tiles := draw.Tiles{Rows: nrows, Cols: cols, PadX: vg.Millimeter * 2, PadY: vg.Millimeter * 2, PadTop: vg.Millimeter, PadBottom: vg.Millimeter, PadLeft: vg.Millimeter, PadRight: vg.Millimeter}
@@ -215,13 +246,15 @@ func perUnitPlot(path, format string, res *suite.Results) error {
 	names := contenderNames(res)
 	maxW := slices.Max(append([]int{0}, res.Workers...))
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Time per fork or task at %d workers (log scale) — %s, %s", maxW, res.Machine.Name(), res.Machine.Date.Format("2006-01-02"))
-	p.Y.Label.Text = "ns per fork or task (wall time ÷ fork points or tasks)"
+	p.Title.Text = fmt.Sprintf("Time per fork or task at %d workers (log scale) — %s", maxW, subtitle(res))
+	p.Y.Label.Text = "ns per fork or task"
 	p.Y.Scale = plot.LogScale{}
 	p.Y.Tick.Marker = ticks125{}
 	p.Add(plotter.NewGrid())
 	p.NominalX(workloads...)
-	p.Legend.Top = true
+	leg := plot.NewLegend()
+	leg.Top, leg.Left = true, true
+	leg.TextStyle.Font.Size = vg.Points(11)
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for k, c := range names {
 		var xys plotter.XYs
@@ -244,17 +277,23 @@ func perUnitPlot(path, format string, res *suite.Results) error {
 		col, shape, radius := style(names, c)
 		s.Color, s.Shape, s.Radius = col, shape, radius+vg.Points(1)
 		p.Add(s)
-		p.Legend.Add(c, s)
+		leg.Add(c, s)
 	}
 	if !math.IsInf(lo, 0) {
-		p.Y.Min, p.Y.Max = lo/2, hi*4
+		p.Y.Min, p.Y.Max = lo/1.5, hi*1.5
 	}
-	width := vg.Length(max(8, len(workloads))) * 1.1 * vg.Inch
-	w, err := p.WriterTo(width, 5.5*vg.Inch, format)
+	// The plot on the left, its legend in a column on the right.
+	const legendWidth = 1.3 * vg.Inch
+	width := vg.Length(max(8, len(workloads)))*1.1*vg.Inch + legendWidth
+	height := 5.5 * vg.Inch
+	c, err := draw.NewFormattedCanvas(width, height, format)
 	if err != nil {
 		return err
 	}
-	return writeCanvas(path, w)
+	dc := draw.New(c)
+	p.Draw(draw.Crop(dc, 0, -legendWidth, 0, 0))
+	leg.Draw(draw.Crop(dc, width-legendWidth+0.15*vg.Inch, 0, 0, -0.8*vg.Inch))
+	return writeCanvas(path, c)
 }
 
 func writeCanvas(path string, c interface {

@@ -106,7 +106,7 @@ func TestMarkdown(t *testing.T) {
 		"| ants | 1 | 3.00 ms | 2.90 ms – 3.10 ms | 0.333× | 34091 | 3409 | 1.00 MiB | 25 (28.4%) |  |  |",
 		"| forage | 2 | 500 µs | 500 µs – 600 µs | 2.00× |",
 		"| 12 | 3 |",
-		"liar, 1 workers: wrong answer: fib(10): wrong answer 56, want 55",
+		"liar, 1 worker: wrong answer: fib(10): wrong answer 56, want 55",
 		"| fib(10), no cutoff | ants | blocking | **deadlock** (3 forks) | completes (1.00 ms) |",
 		"| forage | Func | Submit |",
 	} {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,21 +27,28 @@ type Options struct {
 	Runs       int
 	Size       work.Size
 	RunTimeout time.Duration // per run; a run past it is a hang
-	Probe      bool          // run the deadlock probes
-	Progress   io.Writer     // progress and ETA; nil for none
-	Exe        string        // the binary to re-execute; "" for os.Executable
+	// CellsAtOnce is how many cells may run at the same time, as long as
+	// their workers add up to at most the CPU count and none of them is
+	// memory-bound (sort, sum); 1 runs the cells one by one, and 0 picks 2
+	// on an idle machine and 1 on a busy one (see AutoCellsAtOnce).
+	CellsAtOnce int
+	Probe       bool      // run the deadlock probes
+	Progress    io.Writer // progress and ETA; nil for none
+	Exe         string    // the binary to re-execute; "" for os.Executable
 }
 
 // Results is everything a suite run produced.
 type Results struct {
-	Machine    Machine
-	Size       string
-	Runs       int
-	Workers    []int
-	Contenders []ContenderInfo
-	Cells      []Cell
-	Probes     []Probe
-	Elapsed    time.Duration
+	Machine Machine
+	Size    string
+	Runs    int
+	Workers []int
+	// CellsAtOnce is the most cells that ran at the same time.
+	CellsAtOnce int
+	Contenders  []ContenderInfo
+	Cells       []Cell
+	Probes      []Probe
+	Elapsed     time.Duration
 }
 
 // ContenderInfo describes a contender for the report's legend.
@@ -80,7 +88,10 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 		return nil, err
 	}
 	var names []string
-	res := &Results{Machine: DescribeMachine(), Size: sizeName(o.Size), Runs: o.Runs, Workers: o.Workers}
+	if o.CellsAtOnce <= 0 {
+		o.CellsAtOnce = AutoCellsAtOnce(loadavg())
+	}
+	res := &Results{Machine: DescribeMachine(), Size: sizeName(o.Size), Runs: o.Runs, Workers: o.Workers, CellsAtOnce: o.CellsAtOnce}
 	for _, c := range cs {
 		names = append(names, c.Name)
 		res.Contenders = append(res.Contenders, ContenderInfo{c.Name, c.Recursive, c.Flat, c.NaiveDesc})
@@ -96,18 +107,18 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 		}
 	}
 	start := time.Now()
-	pr := newProgress(o, len(names))
+	var specs []CellSpec
 	for _, wl := range o.Workloads {
 		for _, p := range o.Workers {
-			spec := CellSpec{Workload: wl, Size: o.Size, Workers: p, Contenders: names, Runs: o.Runs, RunTimeout: o.RunTimeout}
-			cell, err := runCellProcess(ctx, o.Exe, spec, pr)
-			if err != nil {
-				return nil, err
-			}
-			res.Cells = append(res.Cells, *cell)
-			pr.cellDone()
+			specs = append(specs, CellSpec{Workload: wl, Size: o.Size, Workers: p, Contenders: names, Runs: o.Runs, RunTimeout: o.RunTimeout})
 		}
 	}
+	pr := newProgress(o, specs)
+	cells, err := runCells(ctx, o, specs, pr)
+	if err != nil {
+		return nil, err
+	}
+	res.Cells = cells
 	if o.Probe {
 		var rec []string
 		for _, wl := range o.Workloads {
@@ -116,14 +127,26 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 			}
 		}
 		if len(rec) > 0 {
-			for _, p := range o.Workers {
-				pr.note(fmt.Sprintf("deadlock probes, %d workers", p))
-				spec := ProbeSpec{Workloads: rec, Size: probeSize(o.Size), Workers: p, Contenders: names}
-				probes, err := runProbeProcess(ctx, o.Exe, spec)
-				if err != nil {
-					return nil, err
+			// One process per worker count, all at once: a probe costs
+			// little CPU before it deadlocks, and then none.
+			pr.note(fmt.Sprintf("deadlock probes on %d workloads", len(rec)))
+			probes := make([][]Probe, len(o.Workers))
+			errs := make([]error, len(o.Workers))
+			var wg sync.WaitGroup
+			for i, p := range o.Workers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					spec := ProbeSpec{Workloads: rec, Size: probeSize(o.Size), Workers: p, Contenders: names}
+					probes[i], errs[i] = runProbeProcess(ctx, o.Exe, spec)
+				}()
+			}
+			wg.Wait()
+			for i := range probes {
+				if errs[i] != nil {
+					return nil, errs[i]
 				}
-				res.Probes = append(res.Probes, probes...)
+				res.Probes = append(res.Probes, probes[i]...)
 			}
 		}
 	}
@@ -131,6 +154,91 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	res.Elapsed = time.Since(start)
 	res.Machine.LoadAfter = loadavg()
 	return res, nil
+}
+
+// busyLoad is the one-minute load average above which the machine counts
+// as busy: other processes then already use part of a CPU, and a cell
+// sharing the machine with another cell would share it with them too.
+const busyLoad = 0.5
+
+// AutoCellsAtOnce returns the cells to run at once given /proc/loadavg's
+// text: 2 on an idle machine (one-worker cells in pairs), 1 on a busy one
+// or when the load is unknown.
+func AutoCellsAtOnce(load string) int {
+	f := strings.Fields(load)
+	if len(f) == 0 {
+		return 1
+	}
+	l, err := strconv.ParseFloat(f[0], 64)
+	if err != nil || l > busyLoad {
+		return 1
+	}
+	return 2
+}
+
+// memoryBound workloads stream hundreds of megabytes: they run alone, so
+// that no other cell competes for memory bandwidth with them.
+var memoryBound = map[string]bool{"sort": true, "sum": true}
+
+// runCells measures the cells, up to o.CellsAtOnce at a time: a cell
+// starts when its workers fit in the CPUs the running cells leave free
+// (the first waiting cell that fits, in suite order), and memory-bound
+// cells only on an otherwise idle machine. On 2 CPUs that pairs the
+// one-worker cells; cells with more workers than half the CPUs run alone.
+func runCells(ctx context.Context, o Options, specs []CellSpec, pr *progress) ([]Cell, error) {
+	cpus := runtime.NumCPU()
+	limit := max(o.CellsAtOnce, 1)
+	type outcome struct {
+		i    int
+		cell *Cell
+		err  error
+	}
+	done := make(chan outcome)
+	cells := make([]Cell, len(specs))
+	started := make([]bool, len(specs))
+	running, busy, heavy := 0, 0, false
+	var firstErr error
+	for finished := 0; finished < len(specs); {
+		for i, s := range specs {
+			if started[i] || firstErr != nil {
+				continue
+			}
+			fits := running == 0 ||
+				(running < limit && busy+s.Workers <= cpus && !heavy && !memoryBound[s.Workload])
+			if !fits {
+				continue
+			}
+			started[i] = true
+			running++
+			busy += s.Workers
+			heavy = heavy || memoryBound[s.Workload]
+			go func() {
+				c, err := runCellProcess(ctx, o.Exe, i, s, pr)
+				done <- outcome{i, c, err}
+			}()
+		}
+		if running == 0 {
+			break // an error stopped new cells
+		}
+		r := <-done
+		finished++
+		running--
+		busy -= specs[r.i].Workers
+		if memoryBound[specs[r.i].Workload] {
+			heavy = false
+		}
+		pr.cellDone(r.i)
+		if r.err != nil && firstErr == nil {
+			firstErr = r.err
+		}
+		if r.cell != nil {
+			cells[r.i] = *r.cell
+		}
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return cells, nil
 }
 
 // probeSize is the size the probes use: deadlocks are structural, so the
@@ -193,10 +301,11 @@ func ChildMain(flag, arg string, out io.Writer) int {
 // child runs the binary with one child flag and GOMAXPROCS=workers,
 // calling onEvent for each event line, and returns the process's error
 // and the tail of its stderr.
-func child(ctx context.Context, exe, flag string, spec any, workers int, timeout time.Duration, onEvent func(Event)) (string, error) {
+func child(ctx context.Context, exe, flag string, spec any, workers int, timeout time.Duration, onEvent func(Event)) (string, usage, error) {
+	var u usage
 	arg, err := json.Marshal(spec)
 	if err != nil {
-		return "", err
+		return "", u, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -206,10 +315,11 @@ func child(ctx context.Context, exe, flag string, spec any, workers int, timeout
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return "", err
+		return "", u, err
 	}
+	t0 := time.Now()
 	if err := cmd.Start(); err != nil {
-		return "", err
+		return "", u, err
 	}
 	sc := bufio.NewScanner(stdout)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
@@ -221,11 +331,18 @@ func child(ctx context.Context, exe, flag string, spec any, workers int, timeout
 		onEvent(e)
 	}
 	err = cmd.Wait()
+	u.wall = time.Since(t0)
+	if ps := cmd.ProcessState; ps != nil {
+		u.cpu = ps.UserTime() + ps.SystemTime()
+	}
 	if ctx.Err() == context.DeadlineExceeded {
 		err = fmt.Errorf("killed after %v", timeout)
 	}
-	return stderr.String(), err
+	return stderr.String(), u, err
 }
+
+// usage is what a child process cost.
+type usage struct{ cpu, wall time.Duration }
 
 // cellProcessTimeout bounds one cell process: generous, since runs have
 // their own timeout; it only guards against a process that stops talking.
@@ -234,25 +351,27 @@ const cellProcessTimeout = 20 * time.Minute
 // runCellProcess measures a cell in a child process. A contender that
 // hangs or crashes the process is recorded and the cell is measured again
 // without it, in a fresh process, so that its goroutines disturb nobody.
-func runCellProcess(ctx context.Context, exe string, spec CellSpec, pr *progress) (*Cell, error) {
+func runCellProcess(ctx context.Context, exe string, idx int, spec CellSpec, pr *progress) (*Cell, error) {
 	excluded := map[string]ContenderResult{}
+	var used usage
 	for {
 		var cell *Cell
 		var errMsg, starting string
-		pr.startCell(spec)
-		stderr, err := child(ctx, exe, ChildCellFlag, spec, spec.Workers, cellProcessTimeout, func(e Event) {
+		stderr, u, err := child(ctx, exe, ChildCellFlag, spec, spec.Workers, cellProcessTimeout, func(e Event) {
 			switch {
 			case e.Progress != nil:
 				if e.Progress.Starting {
 					starting = e.Progress.Contender
 				}
-				pr.update(spec, *e.Progress)
+				pr.update(idx, spec, *e.Progress)
 			case e.Cell != nil:
 				cell = e.Cell
 			case e.Error != "":
 				errMsg = e.Error
 			}
 		})
+		used.cpu += u.cpu
+		used.wall += u.wall
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -289,6 +408,7 @@ func runCellProcess(ctx context.Context, exe string, spec CellSpec, pr *progress
 				order[c.Name] = i
 			}
 			slices.SortStableFunc(cell.Results, func(a, b ContenderResult) int { return order[a.Contender] - order[b.Contender] })
+			cell.CPU, cell.Wall = used.cpu, used.wall
 			return cell, nil
 		}
 		pr.note(fmt.Sprintf("%s, %d workers: %s %s; measuring the cell again without it",
@@ -305,7 +425,7 @@ const probeProcessTimeout = 10 * time.Minute
 func runProbeProcess(ctx context.Context, exe string, spec ProbeSpec) ([]Probe, error) {
 	var probes []Probe
 	var errMsg string
-	stderr, err := child(ctx, exe, ChildProbeFlag, spec, spec.Workers, probeProcessTimeout, func(e Event) {
+	stderr, _, err := child(ctx, exe, ChildProbeFlag, spec, spec.Workers, probeProcessTimeout, func(e Event) {
 		if e.Probes != nil {
 			probes = e.Probes
 		}

@@ -4,33 +4,34 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/forage-go/forage/bench/internal/work"
 )
 
-// cellCost estimates a full-size cell's seconds with 9 contenders, 5 runs
-// and one worker, measured on the 2-vCPU development machine; it only
-// weighs the ETA.
+// cellCost estimates a full-size cell's CPU seconds with 8 contenders and
+// the serial reference, 5 runs, as measured on the 2-vCPU development
+// machine; it only weighs the ETA.
 var cellCost = map[string]float64{
-	"fib": 25, "fibcut": 2, "nqueens": 7, "uts-t1": 40, "uts-t3": 40,
-	"sort": 25, "sum": 3, "matmul": 20, "tiny": 15, "tiny8": 15,
+	"fib": 62, "fibcut": 2, "nqueens": 20, "uts-t1": 46, "uts-t3": 31,
+	"sort": 38, "sum": 1.5, "matmul": 14, "tiny": 16, "tiny8": 20,
 }
 
-// progress prints which cell runs, how far it is, and an ETA.
+// progress prints which cells run, how far they are, and an ETA.
 type progress struct {
+	mu       sync.Mutex
 	out      *os.File
 	tty      bool
 	start    time.Time
-	weights  []float64 // per cell, in run order
-	cell     int       // index of the cell in flight
-	frac     float64   // fraction of that cell done
-	lastRep  int
+	weights  []float64       // per cell, in suite order
+	frac     map[int]float64 // fraction done of cells started
+	lastRep  map[int]int
 	disabled bool
 }
 
-func newProgress(o Options, contenders int) *progress {
-	p := &progress{start: time.Now(), disabled: o.Progress == nil}
+func newProgress(o Options, cells []CellSpec) *progress {
+	p := &progress{start: time.Now(), disabled: o.Progress == nil, frac: map[int]float64{}, lastRep: map[int]int{}}
 	if f, ok := o.Progress.(*os.File); ok {
 		p.out = f
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
@@ -39,39 +40,26 @@ func newProgress(o Options, contenders int) *progress {
 	} else if o.Progress != nil {
 		p.disabled = true // only files get progress lines
 	}
-	scale := float64(o.Runs) / 5 * float64(contenders) / 9
-	if o.Size != work.Full {
-		scale /= 10
-	}
-	for _, w := range o.Workloads {
-		for _, n := range o.Workers {
-			c := cellCost[w]
-			if c == 0 {
-				c = 10
-			}
-			if n > 1 {
-				c *= 0.7
-			}
-			p.weights = append(p.weights, c*scale)
+	for _, c := range cells {
+		w := cellCost[c.Workload]
+		if w == 0 {
+			w = 10
 		}
+		w *= float64(c.Runs) / 5 * float64(len(c.Contenders)) / 9
+		if c.Size != work.Full {
+			w /= 10
+		}
+		p.weights = append(p.weights, w)
 	}
 	return p
 }
-
-func (p *progress) startCell(CellSpec) { p.frac, p.lastRep = 0, 0 }
-
-func (p *progress) cellDone() { p.cell++; p.frac = 0 }
 
 // eta estimates the time left from the weighted fraction done.
 func (p *progress) eta() (done float64, left time.Duration) {
 	var total, finished float64
 	for i, w := range p.weights {
 		total += w
-		if i < p.cell {
-			finished += w
-		} else if i == p.cell {
-			finished += w * p.frac
-		}
+		finished += w * p.frac[i]
 	}
 	if total == 0 || finished == 0 {
 		return 0, -1
@@ -81,30 +69,32 @@ func (p *progress) eta() (done float64, left time.Duration) {
 	return f, time.Duration(float64(el) * (1 - f) / f)
 }
 
-func (p *progress) update(spec CellSpec, pr Progress) {
-	if p.disabled || pr.Starting {
-		if !p.disabled && p.tty {
-			p.line(spec, pr)
-		}
-		return
+// cellDone marks cell i finished.
+func (p *progress) cellDone(i int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.frac[i] = 1
+}
+
+// update records a progress event of cell i.
+func (p *progress) update(i int, spec CellSpec, pr Progress) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if pr.Total > 0 && !pr.Starting {
+		p.frac[i] = float64(pr.Done) / float64(pr.Total)
 	}
-	if pr.Total > 0 {
-		p.frac = float64(pr.Done) / float64(pr.Total)
-	}
-	if p.tty {
-		p.line(spec, pr)
-		return
-	}
-	// Not a terminal: a line per finished repetition.
-	if pr.Done == pr.Total || pr.Done%max(1, len(spec.Contenders)) == 0 {
-		if pr.Run != p.lastRep {
-			p.lastRep = pr.Run
-			p.line(spec, pr)
-		}
+	switch {
+	case p.disabled:
+	case p.tty:
+		p.line(i, spec, pr)
+	case !pr.Starting && pr.Run != p.lastRep[i] && (pr.Done == pr.Total || pr.Done%max(1, len(spec.Contenders)) == 0):
+		// Not a terminal: a line per finished repetition.
+		p.lastRep[i] = pr.Run
+		p.line(i, spec, pr)
 	}
 }
 
-func (p *progress) line(spec CellSpec, pr Progress) {
+func (p *progress) line(i int, spec CellSpec, pr Progress) {
 	f, left := p.eta()
 	eta := "ETA ?"
 	if left >= 0 {
@@ -114,9 +104,13 @@ func (p *progress) line(spec CellSpec, pr Progress) {
 	if pr.Starting {
 		verb = "running"
 	}
-	msg := fmt.Sprintf("[cell %d/%d %3.0f%% %s elapsed, %s] %s, %d workers: run %d/%d, %s %s",
-		p.cell+1, len(p.weights), 100*f, time.Since(p.start).Round(time.Second), eta,
-		spec.Workload, spec.Workers, pr.Run, pr.Runs, verb, pr.Contender)
+	workers := fmt.Sprintf("%d workers", spec.Workers)
+	if spec.Workers == 1 {
+		workers = "1 worker"
+	}
+	msg := fmt.Sprintf("[%3.0f%% %s elapsed, %s] cell %d/%d %s, %s: run %d/%d, %s %s",
+		100*f, time.Since(p.start).Round(time.Second), eta, i+1, len(p.weights),
+		spec.Workload, workers, pr.Run, pr.Runs, verb, pr.Contender)
 	if p.tty {
 		fmt.Fprintf(p.out, "\r\033[K%s", msg)
 	} else {
@@ -126,6 +120,8 @@ func (p *progress) line(spec CellSpec, pr Progress) {
 
 // note prints a message on a line of its own.
 func (p *progress) note(msg string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.disabled {
 		return
 	}
@@ -136,6 +132,8 @@ func (p *progress) note(msg string) {
 }
 
 func (p *progress) finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.disabled {
 		return
 	}

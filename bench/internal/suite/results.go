@@ -41,6 +41,8 @@ type Cell struct {
 	Workers    int
 	GOMAXPROCS int
 	Setup      time.Duration
+	CPU        time.Duration // user+system CPU time of the cell's process(es)
+	Wall       time.Duration // wall time of the cell's process(es)
 	Results    []ContenderResult
 }
 

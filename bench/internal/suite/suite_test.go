@@ -116,26 +116,34 @@ func TestRunEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := suite.Run(context.Background(), suite.Options{
-		Workloads:  []string{"fib", "tiny8"},
-		Contenders: []string{"goroutine", "forage", "hanger", "crasher", "liar"},
-		Workers:    []int{1, 2},
-		Runs:       2,
-		Size:       work.Small,
-		RunTimeout: 300 * time.Millisecond,
-		Probe:      true,
-		Exe:        exe,
+		Workloads:   []string{"fib", "sum", "tiny8"},
+		Contenders:  []string{"goroutine", "forage", "hanger", "crasher", "liar"},
+		Workers:     []int{1, 2},
+		Runs:        2,
+		Size:        work.Small,
+		RunTimeout:  300 * time.Millisecond,
+		CellsAtOnce: 2,
+		Probe:       true,
+		Progress:    os.Stderr,
+		Exe:         exe,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Cells) != 4 {
+	if len(res.Cells) != 6 {
 		t.Fatalf("%d cells", len(res.Cells))
 	}
 	want := map[string]string{
 		"serial": suite.StatusOK, "goroutine": suite.StatusOK, "forage": suite.StatusOK,
 		"hanger": suite.StatusHang, "crasher": suite.StatusKilled, "liar": suite.StatusWrong,
 	}
-	for _, c := range res.Cells {
+	for i, c := range res.Cells {
+		if wl, p := []string{"fib", "sum", "tiny8"}[i/2], 1+i%2; c.Workload != wl || c.Workers != p {
+			t.Errorf("cell %d is %s/%d, want %s/%d", i, c.Workload, c.Workers, wl, p)
+		}
+		if c.CPU <= 0 || c.Wall <= 0 {
+			t.Errorf("%s/%d: no CPU or wall time recorded", c.Workload, c.Workers)
+		}
 		if c.GOMAXPROCS != c.Workers {
 			t.Errorf("%s: GOMAXPROCS %d with %d workers", c.Workload, c.GOMAXPROCS, c.Workers)
 		}
@@ -197,5 +205,13 @@ func TestSummarize(t *testing.T) {
 	}
 	if z := suite.Summarize(nil); z.N != 0 || z.Counters.Forked != -1 {
 		t.Errorf("Summarize(nil) = %+v", z)
+	}
+}
+
+func TestAutoCellsAtOnce(t *testing.T) {
+	for load, want := range map[string]int{"0.10 0.30 0.50": 2, "0.50 1 1": 2, "0.51 0 0": 1, "3.2 3 3": 1, "": 1, "x": 1} {
+		if got := suite.AutoCellsAtOnce(load); got != want {
+			t.Errorf("AutoCellsAtOnce(%q) = %d, want %d", load, got, want)
+		}
 	}
 }

@@ -70,7 +70,7 @@ func TestVerifyRejects(t *testing.T) {
 		a := w.Serial()
 		switch w := w.(type) {
 		case *Sort:
-			w.Data[len(w.Data)/2]++
+			w.Data[len(w.Data)-1]++ // still in order, but not the input's elements
 		case *MatMul:
 			w.C[7]++
 		default:
@@ -170,5 +170,33 @@ func TestUTSForkCounts(t *testing.T) {
 		if p.Forks != w.Units() {
 			t.Errorf("%s: %d forks, Units says %d", name, p.Forks, w.Units())
 		}
+	}
+}
+
+func TestNQueensForks(t *testing.T) {
+	if raceEnabled {
+		t.Skip("slow under the race detector")
+	}
+	q := &NQueens{N: 12}
+	q.Setup()
+	p := peer.Inline()
+	if err := q.Verify(q.Peer(p)); err != nil {
+		t.Fatal(err)
+	}
+	if p.Forks != q.Units() {
+		t.Errorf("N-Queens(12): %d forks, Units says %d", p.Forks, q.Units())
+	}
+}
+
+func TestSortOrderChecked(t *testing.T) {
+	s := small(t, "sort").(*Sort)
+	s.Reset()
+	s.Serial()
+	s.Data[0], s.Data[1] = s.Data[1], s.Data[0]+0
+	if s.Data[0] == s.Data[1] {
+		t.Skip("equal neighbours")
+	}
+	if err := s.Verify(Answer{}); err == nil {
+		t.Error("an unsorted permutation passed")
 	}
 }
