@@ -15,12 +15,6 @@ const DefaultCapacity = 64
 // corrupting indices.
 const maxCapacity = 1 << 40
 
-// cacheLine separates the fields that thieves write (top, released) from the
-// fields only the owner writes (bottom, its private state), so that a thief's
-// CAS does not invalidate the owner's line on every push and pop. 128 bytes,
-// not 64: x86 prefetches cache lines in adjacent pairs (crossbeam's
-// CachePadded uses 128 on x86-64 for this reason).
-const cacheLine = 128
 
 // ring is a power-of-two circular buffer. Index i lives in slots[i&mask].
 // Package doc, "Slots are plain memory", says who may touch a slot when.
@@ -113,7 +107,7 @@ type Deque[T any] struct {
 	// claims index top for exactly one party (thief, or owner on the last
 	// item). Thieves CAS it: it gets a cache line of its own.
 	top atomic.Int64
-	_   [cacheLine - 8]byte
+	_   [padTop]byte
 
 	// bottom is one past the newest index. Stored only by the owner.
 	bottom atomic.Int64
@@ -123,7 +117,7 @@ type Deque[T any] struct {
 
 	// Owner-private state: never touched by thieves, so plain fields.
 	own ownerState[T]
-	_   [cacheLine - 16 - ownerStateSize]byte
+	_   [padOwner]byte
 }
 
 // ownerState is what the owner keeps to itself.
