@@ -35,13 +35,19 @@ const (
 // *Worker is valid only inside the task it was passed to: do not keep it or
 // use it from another goroutine.
 type Worker struct {
+	// Read by other workers (stealing, waking): written once, at New.
 	id    int
 	key   int // unique among all workers of all pools: index into Func stacks
 	pool  *Pool
 	deque *deque.Deque[job]
+	wake  chan struct{}
+	// The owner writes the fields below all the time; keep them off the
+	// cache lines that thieves read (the Worker structs of a pool are
+	// allocated together).
+	_ [128]byte
+
 	rng   uint64 // xorshift state for victim selection; owner-only
 	tick  uint32 // jobs run, for the injector check; owner-only
-	wake  chan struct{}
 
 	// Sleep-protocol bookkeeping. searching: owner-only; onIdleList:
 	// guarded by pool.sleep.mu.
@@ -57,6 +63,7 @@ type Worker struct {
 	pinErr error
 
 	stats workerStats
+	_     [128]byte // and off the next Worker's first line
 }
 
 // ID returns the worker's index in its pool, from 0 to Workers()-1.
