@@ -21,27 +21,47 @@ import (
 // splits again as soon as another worker is hungry, exactly when Rayon would
 // reset its split budget because the piece was stolen.
 //
-// Nobody chooses a grain. Chunks start at one iteration and double while a
-// chunk takes less than half of chunkTarget (and halve when one takes more
-// than twice as long), so 100 expensive iterations run one per chunk (and a
-// hungry worker can take any of them), while 10^8 cheap ones run in chunks of
-// tens of thousands, with one clock read per chunk. A worker answers a
-// hungry thief within one chunk, so the load is balanced to about
-// chunkTarget. Saturated pools never split: every worker is busy, nobody is
-// hungry, and the loop is a plain sequence of chunks.
+// Nobody chooses a grain. A range's chunks start at one iteration and double
+// while a chunk takes less than chunkTarget/2 (and halve when one takes more
+// than 2*chunkTarget), up to maxChunk; and a chunk is never more than
+// 1/chunkShare of what remains of its range. So 100 iterations of a
+// millisecond run one per chunk, and any hungry worker can take almost any of
+// them; 10^8 iterations of a nanosecond run in chunks of tens of thousands;
+// and a hungry worker, or a cancellation, waits for about one chunkTarget,
+// whatever the iterations cost. The end of every range is cut into single
+// iterations, which is where balance is decided.
+//
+// The clock is read only while a range's chunk size is still growing (a few
+// reads per range) and then for one chunk in timeEvery, to notice iterations
+// that got dearer. A clock read costs 25 ns here but far more where the TSC
+// cannot be read from user space (some hypervisors make it a system call),
+// so timing every chunk would tax exactly the cheap loops that need no help.
+// A split child inherits the learned size.
+//
+// Saturated pools never split: every worker is busy, nobody is hungry, and
+// the loop is a plain sequence of chunks.
 //
 // ForGrain and ReduceDeterministic take a fixed grain for callers who know
 // their costs or need fixed leaf ranges.
 
-// chunkTarget is the duration an adaptive chunk aims at. The clock costs
-// ~25 ns per read here (0.1% of a chunk); a longer target would make a hungry
-// worker wait longer for its share at the end of a loop.
+// chunkTarget is the duration an adaptive chunk aims at: short enough that a
+// hungry worker or a cancellation is answered promptly, long enough that the
+// per-chunk cost (an indirect call, a few loads, sometimes a clock read) is
+// noise.
 const chunkTarget = 25 * time.Microsecond
 
-// maxChunk bounds chunk doubling, so that a coarse clock (that reads 0 for
-// every chunk) cannot make one chunk swallow a whole range that thieves
-// should share. 1<<16 cheap iterations take tens of microseconds.
+// maxChunk bounds chunk doubling, so that a clock that reads 0 for short
+// intervals cannot make one chunk swallow a range: 2^16 cheap iterations
+// take tens of microseconds.
 const maxChunk = 1 << 16
+
+// chunkShare: a chunk is at most 1/chunkShare of what remains of its range,
+// so a range ends with chunks of one iteration whatever their cost.
+const chunkShare = 16
+
+// timeEvery: once a range's chunk size has settled, one chunk in timeEvery
+// is timed.
+const timeEvery = 16
 
 // detBlocks is the number of leaf blocks ReduceDeterministic aims at when
 // the caller gives no grain: enough for good balance on many workers, few
@@ -225,20 +245,26 @@ func (l *loop[T]) guard() {
 	}
 }
 
-// run computes [lo, hi) in chunks, starting with chunks of chunk iterations,
-// and splits the rest of the range when another worker is hungry. It reports
-// whether acc holds a value: it does not when no chunk ran (cancellation or a
-// panic elsewhere stopped the loop first).
-func (l *loop[T]) run(w *Worker, lo, hi, chunk int) (acc T, ok bool) {
+// run computes [lo, hi) in chunks of about size iterations (size is learned
+// as it goes, unless the grain is fixed), and splits the rest of the range
+// when another worker is hungry. It reports whether acc holds a value: it
+// does not when no chunk ran (cancellation or a panic elsewhere stopped the
+// loop first).
+func (l *loop[T]) run(w *Worker, lo, hi, size int) (acc T, ok bool) {
 	defer l.guard()
-	for lo < hi && !l.halted(w) {
+	growing := true // time every chunk until the size settles
+	for k := 0; lo < hi && !l.halted(w); k++ {
+		chunk := size
+		if l.grain == 0 {
+			chunk = min(size, max((hi-lo)/chunkShare, 1))
+		}
 		if hi-lo > chunk && l.hungry(w) {
 			mid := l.mid(lo, hi)
 			var a, b T
 			var aok, bok bool
 			w.Join(
-				func(w *Worker) { a, aok = l.run(w, lo, mid, chunk) },
-				func(w *Worker) { b, bok = l.run(w, mid, hi, chunk) })
+				func(w *Worker) { a, aok = l.run(w, lo, mid, size) },
+				func(w *Worker) { b, bok = l.run(w, mid, hi, size) })
 			if aok {
 				acc, ok = l.fold(acc, ok, a), true
 			}
@@ -248,18 +274,32 @@ func (l *loop[T]) run(w *Worker, lo, hi, chunk int) (acc T, ok bool) {
 			return acc, ok
 		}
 		end := lo + min(chunk, hi-lo)
-		var v T
-		if l.grain > 0 {
-			v = l.leaf(w, lo, end)
-		} else {
+		// Time full-size chunks only: the shrunken ones at the end of a
+		// range say little about the size to use.
+		if l.grain == 0 && chunk == size && (growing || k%timeEvery == 0) {
 			t0 := time.Now()
-			v = l.leaf(w, lo, end)
-			chunk = adaptChunk(chunk, time.Since(t0))
+			acc, ok = l.fold(acc, ok, l.leaf(w, lo, end)), true
+			size, growing = adaptChunk(size, time.Since(t0))
+		} else {
+			acc, ok = l.fold(acc, ok, l.leaf(w, lo, end)), true
 		}
-		acc, ok = l.fold(acc, ok, v), true
 		lo = end
 	}
 	return acc, ok
+}
+
+// adaptChunk doubles a chunk size whose chunk took well under chunkTarget and
+// halves one that took well over it (a chunk that hit a GC pause or a
+// preemption shrinks too, and grows back within a few chunks). It reports
+// whether the size is still growing.
+func adaptChunk(size int, took time.Duration) (int, bool) {
+	switch {
+	case took < chunkTarget/2 && size < maxChunk:
+		return size * 2, true
+	case took > 2*chunkTarget && size > 1:
+		return size / 2, false
+	}
+	return size, false
 }
 
 // mid is where [lo, hi) splits: the middle, or with a grain the middle block
@@ -270,19 +310,6 @@ func (l *loop[T]) mid(lo, hi int) int {
 		return lo + blocks/2*g
 	}
 	return lo + (hi-lo)/2
-}
-
-// adaptChunk doubles a chunk that took well under chunkTarget and halves one
-// that took well over it (a chunk that hit a GC pause or a preemption shrinks
-// too, and grows back within a few chunks).
-func adaptChunk(chunk int, took time.Duration) int {
-	switch {
-	case took < chunkTarget/2 && chunk < maxChunk:
-		return chunk * 2
-	case took > 2*chunkTarget && chunk > 1:
-		return chunk / 2
-	}
-	return chunk
 }
 
 // tree computes blocks [b0, b1) of ReduceDeterministic: the left half of the

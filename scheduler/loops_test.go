@@ -380,8 +380,9 @@ func panicInLoopBody(i int) { panic(fmt.Sprint("loop body ", i)) }
 
 // TestLoopCancel: after RunContext's context is cancelled, a loop starts no
 // new ranges (only those that were already past their check may start),
-// returns promptly although most of its work is left, and RunContext returns
-// ctx.Err().
+// returns promptly although most of its work is left — expensive iterations
+// run in chunks of one, so no worker goes on for more than about one
+// iteration — and RunContext returns ctx.Err().
 func TestLoopCancel(t *testing.T) {
 	for _, workers := range loopWorkerCounts {
 		for _, kind := range []string{"For", "Reduce", "ReduceDeterministic"} {
@@ -422,7 +423,9 @@ func TestLoopCancel(t *testing.T) {
 				})
 				require.ErrorIs(t, err, context.Canceled)
 				require.Less(t, time.Since(start), 20*time.Second, "RunContext did not return promptly")
-				require.Less(t, done.Load(), int64(n/100), "the loop kept going after cancellation")
+				// Each worker finishes at most the chunk it was in: with
+				// millisecond iterations a chunk is one iteration.
+				require.LessOrEqual(t, done.Load(), int64(20+2*workers), "the loop kept going after cancellation")
 				require.LessOrEqual(t, lateStarts.Load(), int64(workers), "ranges started after cancel")
 			})
 		}

@@ -5,18 +5,18 @@ import (
 	"reflect"
 	"slices"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Parallel sorting: a merge sort whose leaves are sorted by the slices
 // package and whose merges are themselves split in parallel.
 //
-// Shape. The slice is cut into 2^d equal leaves, with 2^d >= 2*workers (so
-// that a worker slowed by something else can be helped) and d even: leaves
-// are sorted in place, each merge level moves the data between s and one
-// buffer of len(s) elements, and an even number of levels ends back in s
-// without a final copy. With two workers that is four leaves and two merge
-// levels: sorting four quarters costs (log n - 2)/log n of sorting the whole
-// on two cores, and the two merge passes are split across the workers too.
+// Shape. The slice is cut into 2^d equal leaves, with 2^d >= 2*workers,
+// leaves of at most sortLeafBytes (cache-sized), and d even: leaves are
+// sorted in place, each merge level moves the data between s and one buffer
+// of len(s) elements, and an even number of levels ends back in s without a
+// final copy. For 10^7 ints that is 64 leaves and six merge levels; the
+// merges near the root are split across the workers too (below).
 //
 // Merging in parallel. Merging two sorted runs a and b is split by taking
 // the middle element of the longer run and finding by binary search where it
@@ -39,6 +39,13 @@ const sortCutoff = 1 << 14
 // split. Big enough that a split's binary search and Join are noise, small
 // enough that a merge level splits into many pieces for hungry workers.
 const mergeCutoff = 1 << 14
+
+// sortLeafBytes bounds the leaves of Sort and SortFunc. pdqsort runs faster
+// per element on a leaf that stays in the caches: measured here on 10^7
+// ints at two workers, 64 leaves of 1.25 MB spent ~40% less CPU in the
+// leaves than 4 leaves of 20 MB, more than the four extra merge levels
+// (streaming passes, ~17 ms each) cost.
+const sortLeafBytes = 2 << 20
 
 // stableLeaf bounds the leaves of SortStableFunc. slices.SortStableFunc
 // insertion-sorts blocks of 20 and then merges them in place with rotations
@@ -144,10 +151,12 @@ func (st *sorter[E]) sort(w *Worker, s []E) {
 	for 1<<d < 2*w.pool.Workers() {
 		d++
 	}
+	leafMax := max(sortLeafBytes/max(int(unsafe.Sizeof(s[0])), 1), 1)
 	if st.stable {
-		for len(s)>>d > stableLeaf {
-			d++
-		}
+		leafMax = stableLeaf
+	}
+	for len(s)>>d > leafMax {
+		d++
 	}
 	d += d & 1 // even: the last merge level writes into s
 	buf := make([]E, len(s))
