@@ -471,8 +471,7 @@ func TestPanicRecoveredInsideTask(t *testing.T) {
 // ("panics with a *PanicError for the first panic"), whichever side panicked
 // and whether or not it was stolen.
 func TestJoinPanicTypeInsideTask(t *testing.T) {
-	var f *scheduler.Func[int, int]
-	f = scheduler.NewFunc(func(w *scheduler.Worker, n int) int {
+	f := scheduler.NewFunc(func(w *scheduler.Worker, n int) int {
 		if n < 0 {
 			panicInFunc(n)
 		}

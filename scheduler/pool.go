@@ -158,7 +158,7 @@ func (p *Pool) hasWorkOrStopping() bool {
 // Run have finished; the pool stays usable. After Close, Run panics with
 // ErrClosed (use RunContext to get it as an error instead).
 func (p *Pool) Run(fn func(w *Worker)) {
-	if err := p.run(nil, fn); err != nil {
+	if err := p.run(noContext, fn); err != nil {
 		var pe *PanicError
 		if errors.As(err, &pe) {
 			panic(pe)
@@ -180,6 +180,11 @@ func (p *Pool) RunContext(ctx context.Context, fn func(w *Worker)) error {
 	}
 	return ctx.Err()
 }
+
+// noContext is the nil context of a plain Run: its tasks keep the context
+// they inherit (none, or the outer RunContext's when Run runs inline), which
+// context.Background would override.
+var noContext context.Context
 
 // run is Run and RunContext; a panic comes back as a *PanicError.
 func (p *Pool) run(ctx context.Context, fn func(w *Worker)) error {
