@@ -15,7 +15,6 @@ const DefaultCapacity = 64
 // corrupting indices.
 const maxCapacity = 1 << 40
 
-
 // ring is a power-of-two circular buffer. Index i lives in slots[i&mask].
 // Package doc, "Slots are plain memory", says who may touch a slot when.
 type ring[T any] struct {

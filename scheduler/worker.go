@@ -46,8 +46,8 @@ type Worker struct {
 	// allocated together).
 	_ [128]byte
 
-	rng   uint64 // xorshift state for victim selection; owner-only
-	tick  uint32 // jobs run, for the injector check; owner-only
+	rng  uint64 // xorshift state for victim selection; owner-only
+	tick uint32 // jobs run, for the injector check; owner-only
 
 	// Sleep-protocol bookkeeping. searching: owner-only; onIdleList:
 	// guarded by pool.sleep.mu.
