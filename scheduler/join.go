@@ -21,6 +21,10 @@ const waitSpins = 64
 // If a or b panics, Join still waits for the other, then panics with a
 // *PanicError for the first panic (a's if both panic).
 //
+// Under a RunContext whose context is cancelled, a half that a thief picks
+// up after the cancellation is skipped, not run, and Join returns normally;
+// code that must know whether both halves ran checks w.Err() after Join.
+//
 // The closures cost allocations: b is stored for thieves, so it escapes to
 // the heap (one allocation), as does each variable the closures capture and
 // write (typically one more). Func avoids both for hot recursive code.

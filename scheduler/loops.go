@@ -27,8 +27,9 @@ import (
 // 1/chunkShare of what remains of its range. So 100 iterations of a
 // millisecond run one per chunk, and any hungry worker can take almost any of
 // them; 10^8 iterations of a nanosecond run in chunks of tens of thousands;
-// and a hungry worker, or a cancellation, waits for about one chunkTarget,
-// whatever the iterations cost. The end of every range is cut into single
+// and a hungry worker, or a cancellation, waits for about one chunkTarget
+// (or one iteration, when a single one takes longer), whatever the
+// iterations cost. The end of every range is cut into single
 // iterations, which is where balance is decided.
 //
 // The clock is read only while a range's chunk size is still growing (a few
