@@ -38,6 +38,8 @@ func (f *Func[A, R]) Call(w *Worker, a A) R { return f.fn(w, a) }
 func (f *Func[A, R]) Join(w *Worker, a1, a2 A) (R, R) {
 	// stackFor, by hand: generic shape code does not inline it.
 	var st *frameStack[A, R]
+	// Copy-on-write slice: the load sees a fully built slice (newStack
+	// stores it after filling it); a stack it lacks is made under f.mu.
 	if s := f.stacks.Load(); s != nil && w.key < len(*s) {
 		st = (*s)[w.key]
 	}

@@ -332,6 +332,10 @@ func (p *Pool) Close() error {
 	p.closeOnce.Do(func() {
 		p.inject.close()
 		p.accepted.Wait()
+		// Set only once nothing accepted is left: a worker that sees it
+		// (loop, or the sleep re-check) may exit. The SC store pairs with the
+		// re-check's load, so no worker parks for good after it (wakeAll
+		// takes the ones already on the list).
 		p.stopping.Store(true)
 		p.sleep.wakeAll()
 		p.workersDone.Wait()

@@ -36,6 +36,7 @@ func (w *Worker) Scope(body func(s *Scope)) {
 	s.task = s // never run: the job only carries the latch
 	s.latch.waiter = w
 	s.latch.reset()
+	// Not yet visible to any other goroutine: the body's own count.
 	s.pending.Store(1)
 	func() {
 		defer func() {
@@ -47,6 +48,8 @@ func (w *Worker) Scope(body func(s *Scope)) {
 	}()
 	s.finishOne()
 	w.waitFor(&s.job)
+	// The latch (set after the last task's recordPanic) orders every
+	// recorded panic before this load.
 	if p := s.panic.Load(); p != nil {
 		panic(p)
 	}
@@ -68,10 +71,13 @@ func (s *Scope) Spawn(fn func(w *Worker)) {
 
 func (s *Scope) execute(*Worker) { panic("forage: internal error: scope job run") }
 
+// recordPanic keeps the first panic: the CAS lets exactly one win.
 func (s *Scope) recordPanic(pe *PanicError) { s.panic.CompareAndSwap(nil, pe) }
 
 // finishOne retires the body or a task; the last one sets the latch.
 func (s *Scope) finishOne() {
+	// The RMW chain makes every task's writes happen before the decrement
+	// that reaches zero, which sets the latch the owner waits on.
 	if s.pending.Add(-1) == 0 {
 		s.latch.set()
 	}

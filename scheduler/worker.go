@@ -86,6 +86,8 @@ func (w *Worker) loop() {
 			w.execute(j)
 			continue
 		}
+		// Stopping is set after all accepted work finished, so having found
+		// none above, w may exit.
 		if w.pool.stopping.Load() {
 			w.stats.publish()
 			return
