@@ -1,0 +1,55 @@
+// Package scheduler is forage's work-stealing fork-join scheduler: Rayon's
+// model, done the Go way.
+//
+// # The model
+//
+// A Pool runs a fixed set of worker goroutines (one per usable CPU by
+// default; see New, WithWorkers and FORAGE_WORKERS). Each worker owns a
+// Chase-Lev deque (package deque). User code runs as tasks on workers and
+// receives the *Worker it runs on; forking goes through that worker:
+//
+//	p.Run(func(w *scheduler.Worker) {
+//		w.Join(left, right)           // two closures, possibly in parallel
+//		a, b := f.Join(w, x, y)       // f is a *Func: typed, allocation-free
+//		w.Scope(func(s *scheduler.Scope) { s.Spawn(task) })
+//		scheduler.For(w, n, body)     // loops, reductions, sort: loops.go
+//	})
+//
+// Go has no goroutine-local storage, so the worker is passed explicitly;
+// that keeps a fork as cheap as a few plain stores.
+//
+// A fork is child stealing, work-first: the first half runs at once, the
+// second is recorded as a latent fork; whenever a worker's deque is empty it
+// offers its oldest latent fork to thieves. Idle workers steal from random
+// peers. At a join, a fork nobody took runs as a plain call; if a thief took
+// it, the waiting worker keeps running other work — first the thief's, then
+// anyone's — until it is done (help-while-waiting). No worker ever blocks
+// while work exists, so nested fork-join never deadlocks, at any worker count
+// including 1.
+//
+// Work from outside the workers (Submit, Run from a plain goroutine, Spawn,
+// Async) goes through a FIFO injector that workers check regularly. Idle
+// workers search for a while, then park; new work wakes them (the protocol,
+// and why no wake-up is lost, is in docs/design.md).
+//
+// # Panics
+//
+// A panic in a task never kills a worker. In Run, Join, Func.Join and Scope
+// it propagates to the caller as a *PanicError (value and the stack of the
+// goroutine that panicked) after the other tasks involved have finished;
+// Submit's panics go to the panic handler (WithPanicHandler) or are returned
+// by Close.
+//
+// # Caveats
+//
+//   - A task that blocks (I/O, a channel, a mutex) blocks its worker. forage
+//     is for CPU-bound work; give blocking work its own goroutines.
+//   - A mutex held across Join can deadlock: while waiting, the worker may
+//     run another task that takes the same mutex (rayon-rs/rayon#592).
+//     Release locks before forking.
+//   - Help-while-waiting nests stolen tasks on the waiting worker's goroutine
+//     stack. Go stacks grow, but very deep nesting costs stack copying.
+//   - A *Worker is valid only inside the task it was passed to.
+//   - Calling Close from inside one of the pool's own tasks deadlocks.
+//   - Spawn costs about a Submit; use Join or Func for fine-grained forks.
+package scheduler
