@@ -46,38 +46,70 @@ func (f *Func[A, R]) Join(w *Worker, a1, a2 A) (R, R) {
 	if st == nil || st.owner != w {
 		st = f.newStack(w)
 	}
-	d := st.depth
+	// st.fork, by hand: it is over the inlining budget, and a call here
+	// costs ~1.5 ns per fork (11.7 against 10.3 ns measured).
 	fr := st.push(a2)
-	// Keep one fork on offer: if thieves have nothing to take from this
-	// worker, offer its oldest latent fork (latent.go).
 	if w.deque.Len() == 0 {
 		st.promote(w)
 	}
-	// The guard completes the join if f(w, a1) panics. A deferred method
-	// with its receiver saved at the defer, and a flag in the frame, is the
-	// cheapest form: the normal path pays a store and a call that tests it.
 	fr.armed = armedFirst
 	defer fr.guard(w)
 	r1 := f.fn(w, a1)
-	// Run the second call inline if no thief has it. Its frame stays on
-	// the stack, consumed (armedSecond), so that forks inside f(w, a2) go
-	// above it and cannot overwrite the guard's state, and promote skips it.
-	if st.lo <= d || w.reclaim(&fr.job) {
-		fr.armed = armedSecond
+	if st.secondInline(w, fr) {
 		r2 := f.fn(w, a2)
-		fr.armed = disarmed
-		st.depth, st.lo = d, min(st.lo, d)
+		st.joined(fr)
 		return r1, r2
 	}
-	fr.armed = disarmed
-	// Stolen and finished: the latch made the thief's writes visible.
-	r2, p := fr.result, fr.panic
-	fr.result, fr.panic = *new(R), nil
-	st.depth, st.lo = d, d
+	r2, p := st.takeStolen(fr)
 	if p != nil {
 		panic(p)
 	}
 	return r1, r2
+}
+
+// The steps of a join, shared by Func.Join, Worker.Join and the guard. The
+// caller defers fr.guard between fork and its first call.
+
+// fork records a fork of f(arg), keeps one fork on offer (if thieves have
+// nothing to take from this worker, offer its oldest latent fork; latent.go)
+// and arms the guard for the first call.
+func (st *frameStack[A, R]) fork(w *Worker, arg A) *frame[A, R] {
+	fr := st.push(arg)
+	if w.deque.Len() == 0 {
+		st.promote(w)
+	}
+	fr.armed = armedFirst
+	return fr
+}
+
+// secondInline reports whether the second call is the caller's to run
+// inline: the fork was never offered, or was offered and nobody took it.
+// Otherwise it waits (helping) until the thief has finished. While the
+// second call runs inline its frame stays on the stack, consumed
+// (armedSecond), so that forks inside it go above it and cannot overwrite
+// the guard's state, and promote skips it.
+func (st *frameStack[A, R]) secondInline(w *Worker, fr *frame[A, R]) bool {
+	if st.lo <= fr.index || w.reclaim(&fr.job) {
+		fr.armed = armedSecond
+		return true
+	}
+	fr.armed = disarmed
+	return false
+}
+
+// joined retires fr after its second call ran inline.
+func (st *frameStack[A, R]) joined(fr *frame[A, R]) {
+	fr.armed = disarmed
+	st.depth, st.lo = fr.index, min(st.lo, fr.index)
+}
+
+// takeStolen retires fr after a thief ran its second call, returning what
+// the thief left (the latch made its writes visible).
+func (st *frameStack[A, R]) takeStolen(fr *frame[A, R]) (R, *PanicError) {
+	r, p := fr.result, fr.panic
+	fr.result, fr.panic = *new(R), nil
+	st.depth, st.lo = fr.index, fr.index
+	return r, p
 }
 
 // guard states (frame.armed).
@@ -97,27 +129,21 @@ func (fr *frame[A, R]) guard(w *Worker) {
 	case disarmed:
 		return
 	case armedSecond:
-		fr.armed = disarmed
-		st := fr.stack
-		st.depth, st.lo = fr.index, min(st.lo, fr.index)
+		fr.stack.joined(fr)
 		panic(asPanicError(recover()))
 	}
-	fr.armed = disarmed
 	pe := asPanicError(recover())
-	st, d := fr.stack, fr.index
+	st := fr.stack
 	// Deeper joins of this stack have run their own guards while the panic
 	// unwound them, so fr is the top frame again.
-	if st.lo <= d || w.reclaim(&fr.job) {
-		fr.armed = armedSecond // consumed: promote must skip it
+	if st.secondInline(w, fr) {
 		func() {
 			defer func() { _ = recover() }() // the first panic wins
 			st.f.fn(w, fr.arg)
 		}()
-		fr.armed = disarmed
-		st.depth, st.lo = d, min(st.lo, d)
+		st.joined(fr)
 	} else {
-		fr.result, fr.panic = *new(R), nil
-		st.depth, st.lo = d, d
+		st.takeStolen(fr) // dropped: the first panic wins
 	}
 	panic(pe)
 }

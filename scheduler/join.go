@@ -12,8 +12,9 @@ import (
 const waitSpins = 64
 
 // Join runs a and b, possibly in parallel, and returns when both have
-// finished. a runs at once on w; b is recorded as a latent fork that becomes
-// stealable when another worker is hungry (latent.go). If nobody stole b, w
+// finished. a runs at once on w; b is recorded as a latent fork, offered to
+// thieves oldest first whenever w has nothing else on offer (latent.go). If
+// nobody stole b, w
 // runs it next; if b was stolen, w keeps running other work — first the
 // thief's, then anyone's — until b is done, so a waiting worker never blocks
 // while work exists and Join never deadlocks, whatever the worker count.
@@ -33,26 +34,15 @@ func (w *Worker) Join(a, b func(w *Worker)) {
 	// directly: through the Func it would be an argument of an indirect
 	// call, which escape analysis must assume escapes (one more allocation).
 	st := closureJoin.stackFor(w)
-	d := st.depth
-	fr := st.push(b)
-	if w.deque.Len() == 0 {
-		st.promote(w)
-	}
-	fr.armed = armedFirst
+	fr := st.fork(w, b)
 	defer fr.guard(w)
 	a(w)
-	if st.lo <= d || w.reclaim(&fr.job) {
-		fr.armed = armedSecond
+	if st.secondInline(w, fr) {
 		b(w)
-		fr.armed = disarmed
-		st.depth, st.lo = d, min(st.lo, d)
+		st.joined(fr)
 		return
 	}
-	fr.armed = disarmed
-	p := fr.panic
-	fr.panic = nil
-	st.depth, st.lo = d, d
-	if p != nil {
+	if _, p := st.takeStolen(fr); p != nil {
 		panic(p)
 	}
 }

@@ -47,11 +47,14 @@ func TestPinnedWorkersRunOnTheirCPU(t *testing.T) {
 				func(w *scheduler.Worker) { seen[w.ID()] = threadCPUs(t) })
 		})
 	}
+	ran := 0
 	for id, s := range seen {
 		if s != "" {
+			ran++
 			assert.Equal(t, fmt.Sprint(cpu), s, "worker %d", id)
 		}
 	}
+	require.Positive(t, ran, "no worker reported its mask")
 	require.NoError(t, p.Close())
 }
 
