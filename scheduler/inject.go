@@ -7,87 +7,134 @@ import (
 
 // injector is the pool's FIFO queue for work that arrives from outside the
 // workers: Submit, Run from a non-worker goroutine, and Spawn. A mutex-guarded
-// ring: such work arrives at most as fast as goroutines can call Submit, and
-// workers take it in batches (takeBatch), so the lock is not the bottleneck
-// the per-fork path would make it.
+// ring. Workers take it in batches (take), copying entries out under the lock
+// and making them jobs after unlocking, so the lock is held for a few stores
+// on either side and a flood of submissions costs one lock round per batch on
+// the consumer side.
 type injector struct {
-	mu     sync.Mutex
-	buf    []*job // ring of len power of two
-	head   int    // index of the oldest job in buf
-	count  int    // jobs in buf, guarded by mu
-	closed bool   // no more pushes accepted; guarded by mu
+	mu sync.Mutex
+	// The queue is a list of fixed-size segments, oldest first: pushes
+	// fill tail, takes drain head. A backlog grows by linking a segment,
+	// never by copying, and an emptied segment is kept as spare for the
+	// next one, so a steady flood allocates nothing. All guarded by mu.
+	head, tail *segment
+	headPos    int // next entry to take in head
+	tailPos    int // next free entry in tail
+	spare      *segment
+	count      int  // entries queued
+	closed     bool // no more checked pushes accepted
+	// accepted counts checked pushes (Submit, Run) ever accepted; guarded
+	// by mu, final once closed. Close waits until workers have finished
+	// that many (Worker.finishAccepted).
+	accepted int64
 	// size mirrors count for lock-free emptiness checks by searching and
 	// sleeping workers. Stored under mu after every change; its SC store is
 	// the "publish" half of the sleep protocol's Dekker pair.
 	size atomic.Int64
 }
 
-// push appends j. It reports false if the injector is closed (check false).
-// With check, accepted is called under the lock when j is accepted, so that
-// acceptance and accounting (Close's wait group) are one step.
-func (q *injector) push(j *job, check bool, accepted func()) bool {
+// segmentLen entries per segment: 4 KiB, a page of entries.
+const segmentLen = 256
+
+type segment struct {
+	entries [segmentLen]entry
+	next    *segment
+}
+
+// entry is one queued item: either a bare submitted function (fn), which
+// costs Submit no allocation (the taking worker wraps it in a recycled frame),
+// or a job (Run from outside, Spawn).
+type entry struct {
+	fn func(w *Worker)
+	j  *job
+}
+
+// push appends e. It reports false if check is set and the injector is
+// closed; a checked push that succeeds is counted in accepted, under the same
+// lock as the closed check, so Close's total includes it.
+func (q *injector) push(e entry, check bool) bool {
 	q.mu.Lock()
-	if check && q.closed {
-		q.mu.Unlock()
-		return false
+	if check {
+		if q.closed {
+			q.mu.Unlock()
+			return false
+		}
+		q.accepted++
 	}
-	if accepted != nil {
-		accepted()
+	if q.tail == nil || q.tailPos == segmentLen {
+		q.link()
 	}
-	if q.count == len(q.buf) {
-		q.grow()
-	}
-	q.buf[(q.head+q.count)&(len(q.buf)-1)] = j
+	q.tail.entries[q.tailPos] = e
+	q.tailPos++
 	q.count++
 	q.size.Store(int64(q.count))
 	q.mu.Unlock()
 	return true
 }
 
-func (q *injector) grow() {
-	n := max(2*len(q.buf), 64)
-	buf := make([]*job, n)
-	for i := 0; i < q.count; i++ {
-		buf[i] = q.buf[(q.head+i)&(len(q.buf)-1)]
+// link appends an empty segment (the spare if there is one).
+func (q *injector) link() {
+	s := q.spare
+	if s != nil {
+		q.spare = nil
+	} else {
+		s = new(segment)
 	}
-	q.buf, q.head = buf, 0
+	if q.tail == nil {
+		q.head, q.headPos = s, 0
+	} else {
+		q.tail.next = s
+	}
+	q.tail, q.tailPos = s, 0
 }
 
-// close stops accepting checked pushes.
-func (q *injector) close() {
+// close stops accepting checked pushes and returns how many were accepted.
+func (q *injector) close() int64 {
 	q.mu.Lock()
 	q.closed = true
+	n := q.accepted
 	q.mu.Unlock()
+	return n
 }
 
 // empty reports whether the injector looked empty. Lock-free.
 func (q *injector) empty() bool { return q.size.Load() == 0 }
 
-// take removes the oldest job, and moves up to extra more into into (the
-// caller's own deque push function), so that a flood of submissions costs one
-// lock round per batch rather than per job.
-func (q *injector) take(extra int, into func(*job)) *job {
+// take moves the oldest entries into dst and returns how many: its fair share
+// of what is queued (count/workers+1, as Go's runtime takes from its global
+// run queue), at most len(dst). Zero if the injector is empty.
+func (q *injector) take(dst []entry, workers int) int {
 	if q.empty() {
-		return nil
+		return 0
 	}
 	q.mu.Lock()
-	if q.count == 0 {
-		q.mu.Unlock()
-		return nil
+	n := min(q.count/workers+1, q.count, len(dst))
+	for i := range n {
+		if q.headPos == segmentLen {
+			q.unlinkHead()
+		}
+		dst[i] = q.head.entries[q.headPos]
+		q.head.entries[q.headPos] = entry{} // let the GC have it once run
+		q.headPos++
 	}
-	j := q.pop()
-	for n := min(extra, q.count); n > 0; n-- {
-		into(q.pop())
+	q.count -= n
+	if q.count == 0 {
+		// Empty: start over at the beginning of the segment, which keeps a
+		// queue that never backs up inside one segment.
+		q.headPos, q.tailPos = 0, 0
+		if q.head != q.tail {
+			panic("forage: internal error: injector empty with segments left")
+		}
 	}
 	q.size.Store(int64(q.count))
 	q.mu.Unlock()
-	return j
+	return n
 }
 
-func (q *injector) pop() *job {
-	j := q.buf[q.head]
-	q.buf[q.head] = nil
-	q.head = (q.head + 1) & (len(q.buf) - 1)
-	q.count--
-	return j
+// unlinkHead drops the drained head segment, keeping it as the spare.
+func (q *injector) unlinkHead() {
+	s := q.head
+	q.head, q.headPos = s.next, 0
+	s.next = nil
+	q.spare = s // entries already cleared as they were taken
 }

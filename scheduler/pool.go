@@ -18,10 +18,12 @@ type Pool struct {
 	sleep   sleeper
 	cfg     config
 
-	// accepted counts work accepted from outside (Submit, external Run) and
-	// not yet finished; Close waits for it. Add happens under the injector
-	// lock while it is open, so every Add happens before Close's Wait.
-	accepted sync.WaitGroup
+	// draining is set by Close once the injector is closed; a worker that
+	// finishes accepted work (Submit, external Run) after it signals drained,
+	// so that Close can wait for the count of finished work to reach the
+	// count of accepted work (Worker.finishAccepted).
+	draining atomic.Bool
+	drained  chan struct{}
 	// stopping tells workers to exit once out of work; set by Close after
 	// all accepted work has finished.
 	stopping    atomic.Bool
@@ -65,7 +67,7 @@ func New(opts ...Option) (*Pool, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pool{cfg: cfg}
+	p := &Pool{cfg: cfg, drained: make(chan struct{}, 1)}
 	if plan != nil {
 		p.searchRounds, p.waitSpins = pinnedSearchRounds, pinnedWaitSpins
 	} else {
@@ -195,7 +197,7 @@ func (p *Pool) run(ctx context.Context, fn func(w *Worker)) error {
 	}
 	rj := &rootJob{fn: fn, done: make(chan struct{})}
 	rj.task, rj.ctx = rj, ctx
-	if !p.inject.push(&rj.job, true, func() { p.accepted.Add(1) }) {
+	if !p.inject.push(entry{j: &rj.job}, true) {
 		return ErrClosed
 	}
 	p.sleep.notify()
@@ -229,7 +231,7 @@ func (p *Pool) runFromOtherPool(w *Worker, ctx context.Context, fn func(w *Worke
 	rj.task, rj.ctx = rj, ctx
 	rj.latch.waiter = w
 	rj.latch.reset()
-	if !p.inject.push(&rj.job, true, func() { p.accepted.Add(1) }) {
+	if !p.inject.push(entry{j: &rj.job}, true) {
 		return ErrClosed
 	}
 	p.sleep.notify()
@@ -249,8 +251,7 @@ type rootJob struct {
 }
 
 func (rj *rootJob) execute(w *Worker) {
-	p := w.pool
-	defer p.accepted.Done()
+	defer w.finishAccepted()
 	defer func() {
 		if v := recover(); v != nil {
 			rj.panic = asPanicError(v)
@@ -268,34 +269,77 @@ func (rj *rootJob) execute(w *Worker) {
 }
 
 // Submit queues fn to run on the pool and returns at once. It returns
-// ErrClosed after Close has begun; otherwise fn will run exactly once. A
+// ErrClosed after Close has begun (and an error for a nil fn); otherwise fn
+// will run exactly once. A
 // panic in fn goes to the panic handler (WithPanicHandler), or else is kept
 // and returned by Close. Safe from any goroutine, including tasks.
 func (p *Pool) Submit(fn func(w *Worker)) error {
-	sj := &submitJob{fn: fn}
-	sj.task = sj
-	if !p.inject.push(&sj.job, true, func() { p.accepted.Add(1) }) {
+	if fn == nil {
+		return errNilSubmit
+	}
+	// No allocation here: the worker that takes fn wraps it in one of its
+	// recycled frames (submitFrame).
+	if !p.inject.push(entry{fn: fn}, true) {
 		return ErrClosed
 	}
 	p.sleep.notify()
 	return nil
 }
 
-// submitJob is a task queued with Submit.
-type submitJob struct {
+var errNilSubmit = errors.New("forage: Submit: nil func")
+
+// submitFrame carries a submitted function through a worker's deque. Frames
+// are recycled: whichever worker runs one keeps it on its own free list
+// (Worker.frameFor), so a steady flood of Submits allocates nothing.
+type submitFrame struct {
 	job
 	fn func(w *Worker)
 }
 
-func (sj *submitJob) execute(w *Worker) {
-	p := w.pool
-	defer p.accepted.Done()
+func (sf *submitFrame) execute(w *Worker) {
+	fn := sf.fn
+	// Nothing else refers to sf once it is running: it left the deque when
+	// it was popped or stolen, and a submitted task has no waiter.
+	sf.fn = nil
+	if len(w.freeFrames) < maxFreeFrames {
+		w.freeFrames = append(w.freeFrames, sf)
+	}
+	w.runSubmitted(fn)
+}
+
+// runSubmitted runs a submitted function, handing a panic to the pool.
+func (w *Worker) runSubmitted(fn func(w *Worker)) {
 	defer func() {
 		if v := recover(); v != nil {
-			p.reportPanic(asPanicError(v))
+			w.pool.reportPanic(asPanicError(v))
 		}
+		w.finishAccepted()
 	}()
-	sj.fn(w)
+	fn(w)
+}
+
+// finishAccepted counts one piece of accepted work (Submit, external Run) as
+// finished. The count stays owner-local, with no atomic and no signal per
+// task, until w runs out of work: see Pool.waitAccepted.
+func (w *Worker) finishAccepted() { w.acceptedLocal++ }
+
+// publishAccepted makes w's count of finished accepted work visible to
+// Close, and signals it if Close is waiting. Called whenever w runs out of
+// work (Worker.loop, before it parks).
+func (w *Worker) publishAccepted() {
+	if w.acceptedDone.Load() == w.acceptedLocal {
+		return // nothing new (w is the only writer)
+	}
+	// The SC store is the first half of the Dekker pair with Close (which
+	// stores draining, then loads the counts); the load of draining below
+	// is the second half.
+	w.acceptedDone.Store(w.acceptedLocal)
+	if w.pool.draining.Load() {
+		select {
+		case w.pool.drained <- struct{}{}:
+		default: // a signal is pending; Close re-counts after taking it
+		}
+	}
 }
 
 // reportPanic hands a submitted task's panic to the handler, or keeps it for
@@ -330,8 +374,7 @@ func (p *Pool) keepPanic(pe *PanicError) {
 // result. Calling Close from inside one of the pool's own tasks deadlocks.
 func (p *Pool) Close() error {
 	p.closeOnce.Do(func() {
-		p.inject.close()
-		p.accepted.Wait()
+		p.waitAccepted(p.inject.close())
 		// Set only once nothing accepted is left: a worker that sees it
 		// (loop, or the sleep re-check) may exit. The SC store pairs with the
 		// re-check's load, so no worker parks for good after it (wakeAll
@@ -349,6 +392,34 @@ func (p *Pool) Close() error {
 		p.panicsMu.Unlock()
 	})
 	return p.closeErr
+}
+
+// waitAccepted blocks until workers have finished accepted pieces of
+// accepted work (Submit, Run from outside). Workers count them owner-locally
+// and publish the count (publishAccepted) whenever they run out of work:
+// once all accepted work is done, all work is (everything else is forked or
+// spawned inside it and joined before it finishes), so every worker goes
+// idle and publishes its final count. Signalling per task instead would wake
+// Close once per task of the backlog it waits for: measured, that halved the
+// drain rate of two workers. The Dekker pair: Close stores
+// draining, then loads the counts; a worker stores its count, then loads
+// draining. So the last publication is either seen by Close's loads, or its
+// worker sees draining and signals drained; Close re-counts after every
+// signal, and a signal dropped because one is pending loses nothing.
+func (p *Pool) waitAccepted(accepted int64) {
+	p.draining.Store(true) // SC: ordered before the loads in finished
+	for p.finishedAccepted() < accepted {
+		<-p.drained
+	}
+}
+
+// finishedAccepted sums the workers' counts of finished accepted work.
+func (p *Pool) finishedAccepted() int64 {
+	var n int64
+	for _, w := range p.workers {
+		n += w.acceptedDone.Load()
+	}
+	return n
 }
 
 // Worker keys index Func frame stacks; freed keys are reused so that a

@@ -788,3 +788,96 @@ func TestSubmitNotStarvedByForks(t *testing.T) {
 		})
 	}
 }
+
+// TestSubmitNil: a nil func is refused with an error that says so (not
+// ErrClosed), and the pool keeps working.
+func TestSubmitNil(t *testing.T) {
+	p, err := scheduler.New(scheduler.WithWorkers(2))
+	require.NoError(t, err)
+	err = p.Submit(nil)
+	require.Error(t, err)
+	require.NotErrorIs(t, err, scheduler.ErrClosed)
+	require.Contains(t, err.Error(), "nil")
+	done := make(chan struct{})
+	require.NoError(t, p.Submit(func(*scheduler.Worker) { close(done) }))
+	within(t, hangTimeout, func() { <-done })
+	require.NoError(t, p.Close())
+}
+
+// TestCloseWaitsForBacklog: with every worker held up, a backlog of
+// submitted tasks (many injector segments) builds; Close, called before the
+// workers are released, returns only after every task ran, exactly once.
+func TestCloseWaitsForBacklog(t *testing.T) {
+	for _, workers := range []int{1, 2, 8} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			p, err := scheduler.New(scheduler.WithWorkers(workers))
+			require.NoError(t, err)
+			gate := make(chan struct{})
+			var holding sync.WaitGroup
+			holding.Add(workers)
+			for range workers {
+				require.NoError(t, p.Submit(func(*scheduler.Worker) { holding.Done(); <-gate }))
+			}
+			within(t, hangTimeout, holding.Wait)
+			const n = 20_000
+			counts := make([]atomic.Int32, n)
+			var ran atomic.Int64
+			for i := range n {
+				require.NoError(t, p.Submit(func(*scheduler.Worker) { counts[i].Add(1); ran.Add(1) }))
+			}
+			closed := make(chan error)
+			go func() { closed <- p.Close() }()
+			// Close cannot finish while the workers are held: the tasks
+			// before the gate are accepted work too.
+			select {
+			case err := <-closed:
+				t.Fatalf("Close returned (%v) while %d accepted tasks were held up", err, workers)
+			default:
+			}
+			close(gate)
+			within(t, hangTimeout, func() { require.NoError(t, <-closed) })
+			require.EqualValues(t, n, ran.Load(), "tasks run when Close returned")
+			for i := range counts {
+				require.EqualValuesf(t, 1, counts[i].Load(), "task %d", i)
+			}
+			require.ErrorIs(t, p.Submit(func(*scheduler.Worker) {}), scheduler.ErrClosed)
+		})
+	}
+}
+
+// TestSubmitSteadyStateAllocs: Submit allocates nothing per task once the
+// pool is warm (the worker recycles its frames and the injector its
+// segment): waves of 200 submits, each waited for, allocate less than one
+// object per 20 tasks in all (the waits themselves may allocate a little).
+func TestSubmitSteadyStateAllocs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("counts allocations process-wide")
+	}
+	p, err := scheduler.New(scheduler.WithWorkers(2))
+	require.NoError(t, err)
+	defer p.Close()
+	var wg sync.WaitGroup
+	task := func(*scheduler.Worker) { wg.Done() }
+	wave := func() {
+		wg.Add(200)
+		for range 200 {
+			if err := p.Submit(task); err != nil {
+				t.Fatal(err)
+			}
+		}
+		wg.Wait()
+	}
+	for range 50 {
+		wave() // warm up: frames, deque rings, segment
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	const waves = 200
+	for range waves {
+		wave()
+	}
+	runtime.ReadMemStats(&after)
+	allocs := after.Mallocs - before.Mallocs
+	t.Logf("%d allocations for %d submitted tasks", allocs, waves*200)
+	require.Less(t, allocs, uint64(waves*200/20))
+}

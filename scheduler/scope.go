@@ -65,7 +65,7 @@ func (s *Scope) Spawn(fn func(w *Worker)) {
 	sj.task = sj
 	sj.ctx = s.ctx // not s.w.ctx: see Scope.ctx
 	p := s.w.pool
-	p.inject.push(&sj.job, false, nil) // unchecked: the scope's Run keeps the pool open
+	p.inject.push(entry{j: &sj.job}, false) // unchecked: the scope's Run keeps the pool open
 	p.sleep.notify()
 }
 

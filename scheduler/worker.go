@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"runtime"
+	"sync/atomic"
 
 	"github.com/forage-go/forage/deque"
 )
@@ -12,9 +13,15 @@ import (
 // submitted work. 61, like the schedtick check in Go's runtime.
 const injectorEvery = 61
 
-// injectorBatch: how many extra injected jobs a worker moves into its own
-// deque per trip to the injector lock (where thieves can take them).
-const injectorBatch = 16
+// injectorBatch: at most how many entries a worker takes per trip to the
+// injector lock; it runs one and pushes the rest onto its own deque, where
+// thieves can take them.
+const injectorBatch = 64
+
+// maxFreeFrames bounds a worker's free list of submit frames: enough for a
+// few batches in flight, while a worker that happens to run most frames
+// does not hoard them.
+const maxFreeFrames = 512
 
 // searchRounds: how many full steal rounds an idle worker makes, yielding
 // between rounds, before it parks. Parking costs a channel hand-off (~0.3 µs
@@ -62,6 +69,17 @@ type Worker struct {
 	pinCPU int
 	pinErr error
 
+	// inbox receives a batch from the injector; freeFrames holds recycled
+	// submit frames. Owner-only.
+	inbox      [injectorBatch]entry
+	freeFrames []*submitFrame
+
+	// acceptedLocal counts accepted work (Submit, external Run) this worker
+	// finished; acceptedDone is its published copy, written by the owner
+	// only and loaded by Close (Pool.waitAccepted).
+	acceptedLocal int64
+	acceptedDone  atomic.Int64
+
 	stats workerStats
 	_     [128]byte // and off the next Worker's first line
 }
@@ -93,6 +111,7 @@ func (w *Worker) loop() {
 			return
 		}
 		w.stats.publish()
+		w.publishAccepted()
 		w.pool.sleep.park(w, w.pool.hasWorkOrStopping)
 	}
 }
@@ -153,17 +172,41 @@ func (w *Worker) findWork() *job {
 // onto the own deque, where other workers can steal them.
 func (w *Worker) takeInjected() *job {
 	p := w.pool
-	if p.inject.empty() {
+	n := p.inject.take(w.inbox[:], len(p.workers))
+	if n == 0 {
 		return nil
 	}
-	j := p.inject.take(injectorBatch, w.deque.Push)
-	if j != nil {
-		w.stats.injected++
-		if w.deque.Len() > 0 {
-			p.sleep.notify() // the batch is stealable now
-		}
+	w.stats.injected++
+	// The lock is released: wrap and publish outside it.
+	for i := 1; i < n; i++ {
+		w.deque.Push(w.frameFor(w.inbox[i]))
+		w.inbox[i] = entry{}
+	}
+	j := w.frameFor(w.inbox[0])
+	w.inbox[0] = entry{}
+	if n > 1 {
+		p.sleep.notify() // the batch is stealable now
 	}
 	return j
+}
+
+// frameFor returns the job for an injector entry: the entry's own job, or a
+// submit frame (recycled when possible) around its function.
+func (w *Worker) frameFor(e entry) *job {
+	if e.j != nil {
+		return e.j
+	}
+	var sf *submitFrame
+	if n := len(w.freeFrames); n > 0 {
+		sf = w.freeFrames[n-1]
+		w.freeFrames[n-1] = nil
+		w.freeFrames = w.freeFrames[:n-1]
+	} else {
+		sf = &submitFrame{}
+		sf.task = sf
+	}
+	sf.fn = e.fn
+	return &sf.job
 }
 
 // search looks for work for a while as a counted searcher, yielding between

@@ -12,7 +12,7 @@ import (
 
 // cellCost estimates a full-size cell's CPU seconds with 8 contenders and
 // the serial reference, 5 runs, as measured on the 2-vCPU development
-// machine; it only weighs the ETA.
+// machine; it weighs the ETA and orders the cells (startOrder).
 var cellCost = map[string]float64{
 	"fib": 62, "fibcut": 2, "nqueens": 20, "uts-t1": 46, "uts-t3": 31,
 	"sort": 38, "sum": 1.5, "matmul": 14, "tiny": 16, "tiny8": 20,
