@@ -83,3 +83,40 @@ func loadavg() string {
 	}
 	return strings.Join(f, " ")
 }
+
+// otherCPUBusy samples /proc/stat over d, while this process waits, and
+// returns how many CPUs were busy on average (ok false without /proc/stat).
+func otherCPUBusy(d time.Duration) (busy float64, ok bool) {
+	busy0, total0, ok0 := cpuTicks()
+	time.Sleep(d) // a sampling interval, not a wait for an event
+	busy1, total1, ok1 := cpuTicks()
+	if !ok0 || !ok1 || total1 <= total0 {
+		return 0, false
+	}
+	return float64(busy1-busy0) / float64(total1-total0) * float64(runtime.NumCPU()), true
+}
+
+// cpuTicks reads the aggregate "cpu" line of /proc/stat: ticks spent busy
+// (everything but idle and iowait) and in total.
+func cpuTicks() (busy, total uint64, ok bool) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, false
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 5 || f[0] != "cpu" {
+		return 0, 0, false
+	}
+	for i, s := range f[1:] {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return 0, 0, false
+		}
+		total += v
+		if i != 3 && i != 4 { // idle, iowait
+			busy += v
+		}
+	}
+	return busy, total, true
+}

@@ -90,7 +90,8 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	}
 	var names []string
 	if o.CellsAtOnce <= 0 {
-		o.CellsAtOnce = AutoCellsAtOnce(loadavg())
+		busy, sampled := otherCPUBusy(time.Second)
+		o.CellsAtOnce = AutoCellsAtOnce(loadavg(), busy, sampled)
 	}
 	res := &Results{Machine: DescribeMachine(), Size: sizeName(o.Size), Runs: o.Runs, Workers: o.Workers, CellsAtOnce: o.CellsAtOnce}
 	for _, c := range cs {
@@ -162,10 +163,25 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 // sharing the machine with another cell would share it with them too.
 const busyLoad = 0.5
 
-// AutoCellsAtOnce returns the cells to run at once given /proc/loadavg's
-// text: 2 on an idle machine (one-worker cells in pairs), 1 on a busy one
-// or when the load is unknown.
-func AutoCellsAtOnce(load string) int {
+// busyCPUs is the same threshold for a direct sample of /proc/stat: CPUs
+// kept busy by other processes while the suite waited.
+const busyCPUs = 0.25
+
+// AutoCellsAtOnce returns the cells to run at once: 2 on an idle machine
+// (one-worker cells in pairs), 1 on a busy one. busy is the number of CPUs
+// other processes kept busy during a short sample taken before the suite
+// starts (sampled reports whether /proc/stat could be read); without a
+// sample, the one-minute load average (/proc/loadavg's text) decides. The
+// sample comes first because the load average lags: it stays above the
+// threshold for a minute or two after the machine went idle (after
+// compiling this binary, for one).
+func AutoCellsAtOnce(load string, busy float64, sampled bool) int {
+	if sampled {
+		if busy > busyCPUs {
+			return 1
+		}
+		return 2
+	}
 	f := strings.Fields(load)
 	if len(f) == 0 {
 		return 1

@@ -210,8 +210,18 @@ func TestSummarize(t *testing.T) {
 
 func TestAutoCellsAtOnce(t *testing.T) {
 	for load, want := range map[string]int{"0.10 0.30 0.50": 2, "0.50 1 1": 2, "0.51 0 0": 1, "3.2 3 3": 1, "": 1, "x": 1} {
-		if got := suite.AutoCellsAtOnce(load); got != want {
-			t.Errorf("AutoCellsAtOnce(%q) = %d, want %d", load, got, want)
+		if got := suite.AutoCellsAtOnce(load, 0, false); got != want {
+			t.Errorf("AutoCellsAtOnce(%q, unsampled) = %d, want %d", load, got, want)
+		}
+	}
+	// A sample overrides the lagging load average, both ways.
+	for _, c := range []struct {
+		load string
+		busy float64
+		want int
+	}{{"2.5 2 2", 0.05, 2}, {"2.5 2 2", 0.25, 2}, {"0.1 0 0", 0.3, 1}, {"", 1.9, 1}} {
+		if got := suite.AutoCellsAtOnce(c.load, c.busy, true); got != c.want {
+			t.Errorf("AutoCellsAtOnce(%q, %v busy) = %d, want %d", c.load, c.busy, got, c.want)
 		}
 	}
 }
