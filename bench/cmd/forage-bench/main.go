@@ -64,6 +64,12 @@ func defaultWorkers() string {
 	return strings.Join(ws, ",")
 }
 
+// defaultMinCellTime: at full size, a cell shorter than this (fib(35) with
+// cutoff and the sum take about a second for 5 repetitions of 8 contenders)
+// repeats until it has measured this long, so that its medians come from
+// more than 5 runs of 20–50 ms each; it adds about 15 s to the default suite.
+const defaultMinCellTime = 3 * time.Second
+
 func run(args []string) int {
 	fs := flag.NewFlagSet("forage-bench", flag.ContinueOnError)
 	var (
@@ -73,6 +79,7 @@ func run(args []string) int {
 		contenders = fs.String("contenders", "", "comma-separated contenders (default all; serial always runs)")
 		workers    = fs.String("workers", defaultWorkers(), "comma-separated worker counts")
 		runs       = fs.Int("runs", 5, "timed runs per contender and cell (median, min, max)")
+		minCell    = fs.Duration("min-cell-time", -1, "repeat a cell whose runs took less than this (up to 4×runs); default 3s at full size, 0 otherwise")
 		out        = fs.String("out", "results", "directory for the tables, CSV, raw lines and plots (\"\" for none)")
 		formats    = fs.String("formats", "png,svg", "plot formats")
 		runTimeout = fs.Duration("run-timeout", time.Minute, "a run taking longer is a hang")
@@ -120,6 +127,7 @@ func run(args []string) int {
 			Workloads:   split(*workloads),
 			Contenders:  split(*contenders),
 			Runs:        *runs,
+			MinCellTime: *minCell,
 			RunTimeout:  *runTimeout,
 			Probe:       *probe,
 			CellsAtOnce: *atOnce,
@@ -133,6 +141,12 @@ func run(args []string) int {
 		case *size != "full":
 			fmt.Fprintf(os.Stderr, "bad -size %q\n", *size)
 			return 2
+		}
+		if o.MinCellTime < 0 {
+			o.MinCellTime = 0
+			if o.Size == work.Full {
+				o.MinCellTime = defaultMinCellTime
+			}
 		}
 		for _, s := range split(*workers) {
 			n, err := strconv.Atoi(s)

@@ -35,7 +35,11 @@ func Markdown(out io.Writer, res *suite.Results) error {
 	if m.LoadBefore != "" {
 		fmt.Fprintf(w, "; load average before %s, after %s", m.LoadBefore, m.LoadAfter)
 	}
-	fmt.Fprintf(w, "\n- %s sizes; %d runs per cell: median, min–max; each (workload, workers) cell in a process of its own with GOMAXPROCS = workers, every contender run once per repetition in a rotating order; speedup = serial median ÷ median, both from the same process", res.Size, res.Runs)
+	runs := fmt.Sprintf("%d runs per cell", res.Runs)
+	if res.MinCellTime > 0 {
+		runs += fmt.Sprintf(" (up to %d in cells that took less than %s)", 4*res.Runs, fmtDur(res.MinCellTime))
+	}
+	fmt.Fprintf(w, "\n- %s sizes; %s: median, min–max; each (workload, workers) cell in a process of its own with GOMAXPROCS = workers, every contender run once per repetition in a rotating order; speedup = serial median ÷ median, both from the same process", res.Size, runs)
 	if res.CellsAtOnce > 1 {
 		fmt.Fprintf(w, "; up to %d cells at a time while their workers fit in the CPUs (memory-bound workloads alone)", res.CellsAtOnce)
 	} else {

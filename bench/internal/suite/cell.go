@@ -17,7 +17,14 @@ type CellSpec struct {
 	Contenders []string // in table order; serial first
 	Runs       int
 	RunTimeout time.Duration
+	// MinTime: a cell whose Runs repetitions took less than this repeats
+	// until it has measured this long, up to maxRunsFactor×Runs repetitions,
+	// so that short workloads (tens of ms per run) get medians of more runs.
+	MinTime time.Duration
 }
+
+// maxRunsFactor bounds the extra repetitions MinTime may add.
+const maxRunsFactor = 4
 
 // Progress reports a run of a cell starting or finished.
 type Progress struct {
@@ -75,7 +82,9 @@ func RunCell(spec CellSpec, emit func(Event)) (*Cell, error) {
 		timeout = time.Minute
 	}
 	done, total := 0, spec.Runs*len(cs)
-	for rep := 0; rep < spec.Runs; rep++ {
+	start := time.Now()
+	runs := spec.Runs
+	for rep := 0; rep < runs; rep++ {
 		for k := range cs {
 			i := (k + rep) % len(cs)
 			r := &cell.Results[i]
@@ -84,7 +93,7 @@ func RunCell(spec CellSpec, emit func(Event)) (*Cell, error) {
 				continue
 			}
 			if emit != nil {
-				emit(Event{Progress: &Progress{Starting: true, Run: rep + 1, Runs: spec.Runs, Contender: cs[i].Name, Done: done, Total: total}})
+				emit(Event{Progress: &Progress{Starting: true, Run: rep + 1, Runs: runs, Contender: cs[i].Name, Done: done, Total: total}})
 			}
 			s, status, err := timedRun(cs[i], w, spec.Workers, timeout)
 			done++
@@ -98,13 +107,18 @@ func RunCell(spec CellSpec, emit func(Event)) (*Cell, error) {
 				}
 			}
 			if emit != nil {
-				emit(Event{Progress: &Progress{Run: rep + 1, Runs: spec.Runs, Contender: cs[i].Name, Done: done, Total: total}})
+				emit(Event{Progress: &Progress{Run: rep + 1, Runs: runs, Contender: cs[i].Name, Done: done, Total: total}})
 			}
 			if status == StatusHang {
 				return cell, nil
 			}
 		}
+		if rep+1 == runs && runs < maxRunsFactor*spec.Runs && time.Since(start) < spec.MinTime {
+			runs++ // one more repetition of every contender
+			total += len(cs)
+		}
 	}
+	cell.Runs = runs
 	return cell, nil
 }
 

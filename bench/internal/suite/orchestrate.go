@@ -28,6 +28,9 @@ type Options struct {
 	Runs       int
 	Size       work.Size
 	RunTimeout time.Duration // per run; a run past it is a hang
+	// MinCellTime: a cell whose Runs repetitions take less repeats (up to
+	// 4×Runs) until it has measured this long (CellSpec.MinTime).
+	MinCellTime time.Duration
 	// CellsAtOnce is how many cells may run at the same time, as long as
 	// their workers add up to at most the CPU count and none of them is
 	// memory-bound (sort, sum); 1 runs the cells one by one, and 0 picks 2
@@ -44,6 +47,8 @@ type Results struct {
 	Size    string
 	Runs    int
 	Workers []int
+	// MinCellTime is Options.MinCellTime: short cells ran more repetitions.
+	MinCellTime time.Duration
 	// CellsAtOnce is the most cells that ran at the same time.
 	CellsAtOnce int
 	Contenders  []ContenderInfo
@@ -93,7 +98,7 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 		busy, sampled := otherCPUBusy(time.Second)
 		o.CellsAtOnce = AutoCellsAtOnce(loadavg(), busy, sampled)
 	}
-	res := &Results{Machine: DescribeMachine(), Size: sizeName(o.Size), Runs: o.Runs, Workers: o.Workers, CellsAtOnce: o.CellsAtOnce}
+	res := &Results{Machine: DescribeMachine(), Size: sizeName(o.Size), Runs: o.Runs, Workers: o.Workers, MinCellTime: o.MinCellTime, CellsAtOnce: o.CellsAtOnce}
 	for _, c := range cs {
 		names = append(names, c.Name)
 		res.Contenders = append(res.Contenders, ContenderInfo{c.Name, c.Recursive, c.Flat, c.NaiveDesc})
@@ -112,7 +117,7 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	var specs []CellSpec
 	for _, wl := range o.Workloads {
 		for _, p := range o.Workers {
-			specs = append(specs, CellSpec{Workload: wl, Size: o.Size, Workers: p, Contenders: names, Runs: o.Runs, RunTimeout: o.RunTimeout})
+			specs = append(specs, CellSpec{Workload: wl, Size: o.Size, Workers: p, Contenders: names, Runs: o.Runs, RunTimeout: o.RunTimeout, MinTime: o.MinCellTime})
 		}
 	}
 	pr := newProgress(o, specs)

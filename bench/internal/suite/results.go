@@ -43,7 +43,10 @@ type Cell struct {
 	Setup      time.Duration
 	CPU        time.Duration // user+system CPU time of the cell's process(es)
 	Wall       time.Duration // wall time of the cell's process(es)
-	Results    []ContenderResult
+	// Runs is how many repetitions the cell measured: the suite's Runs, or
+	// more for a short cell (Options.MinCellTime).
+	Runs    int
+	Results []ContenderResult
 }
 
 // Probe is one deadlock probe: a contender's naive pattern on a workload.

@@ -88,6 +88,31 @@ func TestRunCellInProcess(t *testing.T) {
 	}
 }
 
+// TestRunCellMinTime: a cell shorter than MinTime repeats, up to 4×Runs;
+// without MinTime it stops at Runs.
+func TestRunCellMinTime(t *testing.T) {
+	for _, c := range []struct {
+		min  time.Duration
+		want int
+	}{{0, 2}, {time.Hour, 8}} {
+		cell, err := suite.RunCell(suite.CellSpec{
+			Workload: "fib", Size: work.Small, Workers: 1, Runs: 2, MinTime: c.min,
+			Contenders: []string{"serial", "forage"},
+		}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cell.Runs != c.want {
+			t.Errorf("MinTime %v: %d runs, want %d", c.min, cell.Runs, c.want)
+		}
+		for _, r := range cell.Results {
+			if len(r.Samples) != c.want {
+				t.Errorf("MinTime %v: %s has %d samples, want %d", c.min, r.Contender, len(r.Samples), c.want)
+			}
+		}
+	}
+}
+
 func TestProbesDetectDeadlock(t *testing.T) {
 	probes, err := suite.RunProbes(suite.ProbeSpec{
 		Workloads: []string{"fib", "sum"}, Size: work.Small, Workers: 2,
