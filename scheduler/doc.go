@@ -51,5 +51,8 @@
 //     stack. Go stacks grow, but very deep nesting costs stack copying.
 //   - A *Worker is valid only inside the task it was passed to.
 //   - Calling Close from inside one of the pool's own tasks deadlocks.
+//   - runtime.Goexit in a task (t.FailNow in a test) ends its worker's
+//     goroutine: the pool runs on with one worker less, and with none left
+//     Close never returns. Report failures with t.Error and return.
 //   - Spawn costs about a Submit; use Join or Func for fine-grained forks.
 package scheduler

@@ -49,7 +49,7 @@ func (f *Func[A, R]) Join(w *Worker, a1, a2 A) (R, R) {
 	// st.fork, by hand: it is over the inlining budget, and a call here
 	// costs ~1.5 ns per fork (11.7 against 10.3 ns measured).
 	fr := st.push(a2)
-	if w.deque.Len() == 0 {
+	if alwaysOffer || w.deque.Len() == 0 {
 		st.promote(w)
 	}
 	fr.armed = armedFirst
@@ -75,7 +75,7 @@ func (f *Func[A, R]) Join(w *Worker, a1, a2 A) (R, R) {
 // and arms the guard for the first call.
 func (st *frameStack[A, R]) fork(w *Worker, arg A) *frame[A, R] {
 	fr := st.push(arg)
-	if w.deque.Len() == 0 {
+	if alwaysOffer || w.deque.Len() == 0 {
 		st.promote(w)
 	}
 	fr.armed = armedFirst

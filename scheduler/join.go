@@ -99,5 +99,5 @@ func (w *Worker) helpFind(j *job) *job {
 	if t := w.stealRound(); t != nil {
 		return t
 	}
-	return w.takeInjected()
+	return w.takeInjected(1)
 }

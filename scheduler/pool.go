@@ -18,12 +18,15 @@ type Pool struct {
 	sleep   sleeper
 	cfg     config
 
-	// draining is set by Close once the injector is closed; a worker that
-	// finishes accepted work (Submit, external Run) after it signals drained,
-	// so that Close can wait for the count of finished work to reach the
-	// count of accepted work (Worker.finishAccepted).
-	draining atomic.Bool
-	drained  chan struct{}
+	// finished counts accepted work (Submit, external Run) that workers
+	// have finished and published (Worker.publishAccepted); once Close has
+	// set target (draining), whoever brings finished to target closes
+	// drained. All guarded by finishedMu.
+	finishedMu sync.Mutex
+	finished   int64
+	target     int64
+	draining   bool
+	drained    chan struct{}
 	// stopping tells workers to exit once out of work; set by Close after
 	// all accepted work has finished.
 	stopping    atomic.Bool
@@ -67,7 +70,7 @@ func New(opts ...Option) (*Pool, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pool{cfg: cfg, drained: make(chan struct{}, 1)}
+	p := &Pool{cfg: cfg, drained: make(chan struct{})}
 	if plan != nil {
 		p.searchRounds, p.waitSpins = pinnedSearchRounds, pinnedWaitSpins
 	} else {
@@ -323,23 +326,24 @@ func (w *Worker) runSubmitted(fn func(w *Worker)) {
 // task, until w runs out of work: see Pool.waitAccepted.
 func (w *Worker) finishAccepted() { w.acceptedLocal++ }
 
-// publishAccepted makes w's count of finished accepted work visible to
-// Close, and signals it if Close is waiting. Called whenever w runs out of
-// work (Worker.loop, before it parks).
+// publishAccepted adds what w finished since its last call to the pool's
+// count, under finishedMu, and ends Close's wait if that was the last piece.
+// Called whenever w runs out of work (Worker.loop, before it parks), and when
+// its goroutine exits: a lock per idle transition that follows accepted work,
+// never per task.
 func (w *Worker) publishAccepted() {
-	if w.acceptedDone.Load() == w.acceptedLocal {
-		return // nothing new (w is the only writer)
+	d := w.acceptedLocal - w.acceptedPublished
+	if d == 0 {
+		return
 	}
-	// The SC store is the first half of the Dekker pair with Close (which
-	// stores draining, then loads the counts); the load of draining below
-	// is the second half.
-	w.acceptedDone.Store(w.acceptedLocal)
-	if w.pool.draining.Load() {
-		select {
-		case w.pool.drained <- struct{}{}:
-		default: // a signal is pending; Close re-counts after taking it
-		}
+	w.acceptedPublished = w.acceptedLocal
+	p := w.pool
+	p.finishedMu.Lock()
+	p.finished += d
+	if p.draining && p.finished == p.target {
+		close(p.drained)
 	}
+	p.finishedMu.Unlock()
 }
 
 // reportPanic hands a submitted task's panic to the handler, or keeps it for
@@ -396,30 +400,20 @@ func (p *Pool) Close() error {
 
 // waitAccepted blocks until workers have finished accepted pieces of
 // accepted work (Submit, Run from outside). Workers count them owner-locally
-// and publish the count (publishAccepted) whenever they run out of work:
-// once all accepted work is done, all work is (everything else is forked or
-// spawned inside it and joined before it finishes), so every worker goes
-// idle and publishes its final count. Signalling per task instead would wake
-// Close once per task of the backlog it waits for: measured, that halved the
-// drain rate of two workers. The Dekker pair: Close stores
-// draining, then loads the counts; a worker stores its count, then loads
-// draining. So the last publication is either seen by Close's loads, or its
-// worker sees draining and signals drained; Close re-counts after every
-// signal, and a signal dropped because one is pending loses nothing.
+// (finishAccepted: no atomic, no signal per task) and publish the count
+// whenever they run out of work (publishAccepted). That is enough: once all
+// accepted work is done, all work is (everything else is forked or spawned
+// inside it and joined before it finishes), so every worker goes idle and
+// publishes its final count. Signalling a waiting Close per task instead
+// halved the rate at which two workers drained a backlog (docs/design.md §7).
 func (p *Pool) waitAccepted(accepted int64) {
-	p.draining.Store(true) // SC: ordered before the loads in finished
-	for p.finishedAccepted() < accepted {
-		<-p.drained
+	p.finishedMu.Lock()
+	p.target, p.draining = accepted, true
+	if p.finished == accepted {
+		close(p.drained)
 	}
-}
-
-// finishedAccepted sums the workers' counts of finished accepted work.
-func (p *Pool) finishedAccepted() int64 {
-	var n int64
-	for _, w := range p.workers {
-		n += w.acceptedDone.Load()
-	}
-	return n
+	p.finishedMu.Unlock()
+	<-p.drained
 }
 
 // Worker keys index Func frame stacks; freed keys are reused so that a

@@ -881,3 +881,70 @@ func TestSubmitSteadyStateAllocs(t *testing.T) {
 	t.Logf("%d allocations for %d submitted tasks", allocs, waves*200)
 	require.Less(t, allocs, uint64(waves*200/20))
 }
+
+// TestSubmitOrderBacklog: one worker, a backlog of submitted tasks released
+// at once: they run in submission order, give or take a batch (the fairness
+// check runs the injector's oldest a little early). A batch taken onto the
+// deque must not sink to the bottom of it.
+func TestSubmitOrderBacklog(t *testing.T) {
+	p, err := scheduler.New(scheduler.WithWorkers(1))
+	require.NoError(t, err)
+	gate, held := make(chan struct{}), make(chan struct{})
+	require.NoError(t, p.Submit(func(*scheduler.Worker) { close(held); <-gate }))
+	within(t, hangTimeout, func() { <-held })
+	const n = 20_000
+	var order []int // only the one worker appends
+	for i := range n {
+		require.NoError(t, p.Submit(func(*scheduler.Worker) { order = append(order, i) }))
+	}
+	close(gate)
+	within(t, hangTimeout, func() { require.NoError(t, p.Close()) })
+	require.Len(t, order, n)
+	for pos, i := range order {
+		if d := pos - i; d > 128 || d < -128 {
+			t.Fatalf("task %d ran at position %d", i, pos)
+		}
+	}
+}
+
+// TestSubmitNotStarvedByFlood: tasks submitted before a sustained flood of
+// self-resubmitting tasks run while the flood goes on (the flood stops only
+// once they ran; if they starve, the test times out).
+func TestSubmitNotStarvedByFlood(t *testing.T) {
+	for _, workers := range []int{1, 2} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			p, err := scheduler.New(scheduler.WithWorkers(workers))
+			require.NoError(t, err)
+			var markers atomic.Int32
+			var flood func(*scheduler.Worker)
+			flood = func(*scheduler.Worker) {
+				if markers.Load() < 3 {
+					if err := p.Submit(flood); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+			gate := make(chan struct{})
+			var holding sync.WaitGroup
+			holding.Add(workers)
+			for range workers {
+				require.NoError(t, p.Submit(func(*scheduler.Worker) { holding.Done(); <-gate }))
+			}
+			within(t, hangTimeout, holding.Wait)
+			allRan := make(chan struct{})
+			for range 3 {
+				require.NoError(t, p.Submit(func(*scheduler.Worker) {
+					if markers.Add(1) == 3 {
+						close(allRan)
+					}
+				}))
+			}
+			for range 5000 {
+				require.NoError(t, p.Submit(flood))
+			}
+			close(gate)
+			within(t, 20*time.Second, func() { <-allRan })
+			require.NoError(t, p.Close()) // the flood stops resubmitting once they ran
+		})
+	}
+}

@@ -3,7 +3,6 @@ package scheduler
 import (
 	"context"
 	"runtime"
-	"sync/atomic"
 
 	"github.com/forage-go/forage/deque"
 )
@@ -75,10 +74,9 @@ type Worker struct {
 	freeFrames []*submitFrame
 
 	// acceptedLocal counts accepted work (Submit, external Run) this worker
-	// finished; acceptedDone is its published copy, written by the owner
-	// only and loaded by Close (Pool.waitAccepted).
-	acceptedLocal int64
-	acceptedDone  atomic.Int64
+	// finished; acceptedPublished, how much of it is in pool.finished
+	// (Pool.waitAccepted). Owner-only.
+	acceptedLocal, acceptedPublished int64
 
 	stats workerStats
 	_     [128]byte // and off the next Worker's first line
@@ -93,6 +91,9 @@ func (w *Worker) Pool() *Pool { return w.pool }
 // loop is the worker goroutine: run jobs until the pool stops.
 func (w *Worker) loop() {
 	defer w.pool.workersDone.Done()
+	// Also on runtime.Goexit in a task (unsupported: the worker is gone),
+	// so that Close does not wait for a count that can no longer come.
+	defer w.publishAccepted()
 	for {
 		if j := w.findWork(); j != nil {
 			w.endSearch()
@@ -152,33 +153,39 @@ func (w *Worker) Err() error {
 func (w *Worker) cancelled() bool { return w.ctx != nil && w.ctx.Err() != nil }
 
 // findWork looks once, in order: own deque, injector, one round of stealing.
-// Every injectorEvery jobs the injector goes first.
+// Every injectorEvery jobs the injector goes first, for one job: taking a
+// batch there would push onto a deque that still holds work, which grows
+// without bound under a flood and buries the batch's oldest entries.
 func (w *Worker) findWork() *job {
 	if w.tick%injectorEvery == 0 {
-		if j := w.takeInjected(); j != nil {
+		if j := w.takeInjected(1); j != nil {
 			return j
 		}
 	}
 	if j, ok := w.deque.Pop(); ok {
 		return j
 	}
-	if j := w.takeInjected(); j != nil {
+	if j := w.takeInjected(injectorBatch); j != nil {
 		return j
 	}
 	return w.stealRound()
 }
 
-// takeInjected takes a batch from the injector: one to run now, the rest
-// onto the own deque, where other workers can steal them.
-func (w *Worker) takeInjected() *job {
+// takeInjected takes up to limit entries from the injector (its fair share,
+// see injector.take): one to run now, the rest onto the own deque, where
+// other workers can steal them. Callers pass a batch only when the own
+// deque is empty, and 1 otherwise (the fairness check, a worker waiting in
+// a Join), so that injected work never piles up on top of a waiting fork.
+func (w *Worker) takeInjected(limit int) *job {
 	p := w.pool
-	n := p.inject.take(w.inbox[:], len(p.workers))
+	n := p.inject.take(w.inbox[:limit], len(p.workers))
 	if n == 0 {
 		return nil
 	}
 	w.stats.injected++
-	// The lock is released: wrap and publish outside it.
-	for i := 1; i < n; i++ {
+	// The lock is released: wrap and publish outside it, newest first, so
+	// that the owner's LIFO pops run the batch in submission order.
+	for i := n - 1; i >= 1; i-- {
 		w.deque.Push(w.frameFor(w.inbox[i]))
 		w.inbox[i] = entry{}
 	}
@@ -221,7 +228,7 @@ func (w *Worker) search() *job {
 	}
 	for range w.pool.searchRounds {
 		runtime.Gosched()
-		if j := w.takeInjected(); j != nil {
+		if j := w.takeInjected(injectorBatch); j != nil {
 			return j
 		}
 		if j := w.stealRound(); j != nil {
