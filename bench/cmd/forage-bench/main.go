@@ -17,7 +17,8 @@
 // Usage:
 //
 //	forage-bench [-quick] [-workloads fib,sort] [-contenders forage,ants]
-//	             [-workers 1,2] [-runs 5] [-out dir] [-formats png,svg]
+//	             [-workers 1,2] [-runs 5] [-min-cell-time 2s] [-out dir]
+//	             [-formats png,svg]
 //
 // See docs/benchmarks.md.
 package main
@@ -67,8 +68,8 @@ func defaultWorkers() string {
 // defaultMinCellTime: at full size, a cell shorter than this (fib(35) with
 // cutoff and the sum take about a second for 5 repetitions of 8 contenders)
 // repeats until it has measured this long, so that its medians come from
-// more than 5 runs of 20–50 ms each; it adds about 15 s to the default suite.
-const defaultMinCellTime = 3 * time.Second
+// more than 5 runs of 20–50 ms each; it adds about 10 s to the default suite.
+const defaultMinCellTime = 2 * time.Second
 
 func run(args []string) int {
 	fs := flag.NewFlagSet("forage-bench", flag.ContinueOnError)
@@ -79,7 +80,7 @@ func run(args []string) int {
 		contenders = fs.String("contenders", "", "comma-separated contenders (default all; serial always runs)")
 		workers    = fs.String("workers", defaultWorkers(), "comma-separated worker counts")
 		runs       = fs.Int("runs", 5, "timed runs per contender and cell (median, min, max)")
-		minCell    = fs.Duration("min-cell-time", -1, "repeat a cell whose runs took less than this (up to 4×runs); default 3s at full size, 0 otherwise")
+		minCell    = fs.Duration("min-cell-time", -1, "repeat a cell whose runs took less than this (up to 4×runs); default 2s at full size, 0 otherwise")
 		out        = fs.String("out", "results", "directory for the tables, CSV, raw lines and plots (\"\" for none)")
 		formats    = fs.String("formats", "png,svg", "plot formats")
 		runTimeout = fs.Duration("run-timeout", time.Minute, "a run taking longer is a hang")
