@@ -273,9 +273,10 @@ func (rj *rootJob) execute(w *Worker) {
 
 // Submit queues fn to run on the pool and returns at once. It returns
 // ErrClosed after Close has begun (and an error for a nil fn); otherwise fn
-// will run exactly once. A
-// panic in fn goes to the panic handler (WithPanicHandler), or else is kept
-// and returned by Close. Safe from any goroutine, including tasks.
+// will run exactly once. A panic in fn goes to the panic handler
+// (WithPanicHandler), or else is kept and returned by Close. Safe from any
+// goroutine, including tasks. Tasks submitted from one goroutine start
+// roughly in submission order (FIFO, give or take a batch).
 func (p *Pool) Submit(fn func(w *Worker)) error {
 	if fn == nil {
 		return errNilSubmit
@@ -398,8 +399,8 @@ func (p *Pool) Close() error {
 	return p.closeErr
 }
 
-// waitAccepted blocks until workers have finished accepted pieces of
-// accepted work (Submit, Run from outside). Workers count them owner-locally
+// waitAccepted blocks until workers have finished the given number of
+// pieces of accepted work (Submit, Run from outside). Workers count them owner-locally
 // (finishAccepted: no atomic, no signal per task) and publish the count
 // whenever they run out of work (publishAccepted). That is enough: once all
 // accepted work is done, all work is (everything else is forked or spawned
