@@ -82,3 +82,69 @@ func TestInjectorFairShare(t *testing.T) {
 		t.Errorf("took %d of 10 with 8 workers, want 2", n)
 	}
 }
+
+// FuzzInjector drives the injector with a byte program against a slice
+// model: push (checked or not), take with a destination size and a worker
+// count, close. Every take must return the model's oldest entries, in order,
+// and exactly its fair share; size must track emptiness; after close,
+// checked pushes are refused and accepted counts them all.
+func FuzzInjector(f *testing.F) {
+	f.Add([]byte{0, 0, 0, 1, 2, 3, 0, 9, 9, 9})
+	f.Add([]byte{255, 254, 253, 0, 0, 0, 0, 128, 7})
+	f.Fuzz(func(t *testing.T, prog []byte) {
+		var q injector
+		jobs := make([]job, len(prog)*40+1)
+		var model []*job
+		next := 0
+		var accepted int64
+		closed := false
+		dst := make([]entry, 64)
+		for _, op := range prog {
+			switch {
+			case op < 160: // push a run of 1..40 entries
+				n := int(op%40) + 1
+				check := op%2 == 0
+				for range n {
+					j := &jobs[next]
+					ok := q.push(entry{j: j}, check)
+					if check && closed {
+						if ok {
+							t.Fatal("checked push accepted after close")
+						}
+						continue
+					}
+					if !ok {
+						t.Fatal("push refused")
+					}
+					if check {
+						accepted++
+					}
+					next++
+					model = append(model, j)
+				}
+			case op < 250: // take
+				limit := int(op%64) + 1
+				workers := int(op%7) + 1
+				n := q.take(dst[:limit], workers)
+				want := min(len(model)/workers+1, len(model), limit)
+				if n != want {
+					t.Fatalf("took %d, want %d (queued %d, limit %d, workers %d)", n, want, len(model), limit, workers)
+				}
+				for i := range n {
+					if dst[i].j != model[i] {
+						t.Fatalf("entry %d of a take out of order", i)
+					}
+				}
+				model = model[n:]
+			default:
+				if got := q.close(); got != accepted {
+					t.Fatalf("close reports %d accepted, want %d", got, accepted)
+				}
+				closed = true
+			}
+			if q.empty() != (len(model) == 0) {
+				t.Fatalf("empty() = %v with %d queued", q.empty(), len(model))
+			}
+		}
+	})
+}
