@@ -6,21 +6,24 @@
  * Safety:   spin -a scheduler/sleep.pml && gcc -O2 -DSAFETY -DNOCLAIM -o pan pan.c && ./pan -m100000
  * Liveness: spin -a scheduler/sleep.pml && gcc -O2 -o pan pan.c && ./pan -m100000 -a -f
  * Mutants:  add -DMUTANT_NO_RECHECK to spin (park without the re-check): must fail;
- *           -DWAITING_JOB -DNFORKS=0 -DMUTANT_NO_HANDOFF (see below): must fail.
+ *           -DWAITING_JOB -DNFORKS=0 -DMUTANT_NO_HANDOFF (see below): must fail;
+ *           -DWAITING_JOB -DNFORKS=0 -DMUTANT_NO_BATCH_NOTIFY (takeInjected
+ *           without the notify after pushing its batch): must fail.
  *
  * Modelled: two workers running Worker.loop, one external goroutine that
  * Submits NJOBS jobs (inject.push, then sleeper.notify), and the first job
  * to run forks one child (Worker.push: deque push, then notify), so all three
  * kinds of publisher appear: Submit, a worker's fork, and takeInjected moving
- * a batch into its deque. Wake-ups come from notify and from stopSearch.
+ * a batch into its deque (after a moment in which the batch is in no queue). Wake-ups come from notify and from stopSearch.
  *
  * Abstractions (docs/model.md says why each is sound for this property):
  *   - a deque is its length: Pop, TrySteal and Len are single atomic steps
  *     (deque.pml checks that the deque is linearizable); TrySteal's Retry
  *     is not modelled;
- *   - the injector is its count; takeInjected (empty() check, then take
- *     under the lock, moving up to injectorBatch jobs into the own deque) is
- *     one atomic step;
+ *   - the injector is its count; take (empty() check, then the fair share
+ *     count/workers+1, at most the limit, under the lock) is one atomic step;
+ *     the rest of the batch then sits in the taker's hands until it pushes
+ *     it onto its own deque one job at a time, and notifies;
  *   - sleeper.mu critical sections (register, unregister, wakeOne's list
  *     part) are single atomic steps: everything they touch besides state is
  *     guarded by mu, and state's add is their only lock-free-visible action;
@@ -54,7 +57,7 @@
 #ifndef ROUNDS
 #define ROUNDS 1     /* searchRounds */
 #endif
-#define BATCH  16    /* injectorBatch */
+#define BATCH  64    /* injectorBatch */
 
 /* sleeper.state: searchingOf (low half) and sleepingOf (high half). One
  * Go atomic word, so every change of it below is one step changing both. */
@@ -113,29 +116,39 @@ inline notify() {
 	fi
 }
 
-/* Worker.takeInjected */
-inline takeInjected() {
-	atomic {
+/* Worker.takeInjected(limit) */
+inline takeInjected(limit) {
+	atomic {                                /* take: "if q.empty() {" then, under "q.mu.Lock()": */
 		if
-		:: inj > 0 ->                       /* takeInjected: "if p.inject.empty() { return nil }" */
-			/* takeInjected: "j := p.inject.take(injectorBatch, w.deque.Push)": one
-			 * to run, up to injectorBatch more pushed onto the own deque */
-			inj--;
-			moved = (inj < BATCH -> inj : BATCH);
-			inj = inj - moved;
-			dq[me] = dq[me] + moved;
+		:: inj > 0 ->
+			/* take: "n := min(q.count/workers+1, q.count, len(dst))" */
+			moved = inj / NW + 1;
+			if
+			:: moved > inj -> moved = inj
+			:: else
+			fi;
+			if
+			:: moved > limit -> moved = limit
+			:: else
+			fi;
+			inj = inj - moved;              /* take: "q.count -= n"; "q.size.Store(int64(q.count))" */
+			moved--;                        /* the oldest entry is the one to run */
 			got = true
 		:: else
-		fi;
-		moved = 0
-	};
-	if
-	:: got ->
-		atomic { doWake = (dq[me] > 0) };   /* takeInjected: "if w.deque.Len() > 0 {" */
-		if
-		:: doWake -> doWake = false; notify() /* takeInjected: "p.sleep.notify()" */
-		:: else
 		fi
+	};
+	/* The rest of the batch is now in the taker's hands only (w.inbox),
+	 * visible in neither the injector nor a deque, until it is pushed. */
+	do                                      /* takeInjected: "for i := n - 1; i >= 1; i-- {" */
+	:: moved > 0 -> atomic { dq[me]++; moved--; ok = true } /* takeInjected: "w.deque.Push(w.frameFor(w.inbox[i]))" */
+	:: else -> break
+	od;
+	if
+#ifndef MUTANT_NO_BATCH_NOTIFY
+	:: ok -> ok = false; notify()           /* takeInjected: "if n > 1 {" "p.sleep.notify() // the batch is stealable now" */
+#else
+	:: ok -> ok = false                     /* MUTANT: no notify after pushing the batch */
+#endif
 	:: else
 	fi
 }
@@ -181,7 +194,7 @@ proctype Worker(byte me) {
 loop:
 	/* Worker.findWork */
 	if
-	:: !ticked -> takeInjected()            /* findWork: "if w.tick%injectorEvery == 0 {" "w.takeInjected()" */
+	:: !ticked -> takeInjected(1)           /* findWork: "if w.tick%injectorEvery == 0 {" "if j := w.takeInjected(1); j != nil {" */
 	:: else
 	fi;
 	if
@@ -195,7 +208,7 @@ loop:
 	:: else
 	fi;
 	if
-	:: !got -> takeInjected()               /* findWork: "if j := w.takeInjected(); j != nil {" */
+	:: !got -> takeInjected(BATCH)          /* findWork: "if j := w.takeInjected(injectorBatch); j != nil {" */
 	:: else
 	fi;
 	if
@@ -237,7 +250,7 @@ loop:
 	r = 0;
 	do                                      /* search: "for range w.pool.searchRounds {" */
 	:: r < ROUNDS ->
-		takeInjected();                     /* search: "if j := w.takeInjected(); j != nil {" */
+		takeInjected(BATCH);                /* search: "if j := w.takeInjected(injectorBatch); j != nil {" */
 		if
 		:: !got -> stealRound()             /* search: "if j := w.stealRound(); j != nil {" */
 		:: else
@@ -346,7 +359,7 @@ proctype Submitter() {
 
 	do
 	:: n < NJOBS ->
-		inj++;                              /* Submit: "if !p.inject.push(&sj.job, true, func() { p.accepted.Add(1) }) {" (push: "q.size.Store(int64(q.count))") */
+		inj++;                              /* Submit: "if !p.inject.push(entry{fn: fn}, true) {" (push: "q.size.Store(int64(q.count))") */
 		notify();                           /* Submit: "p.sleep.notify()" */
 		n++
 	:: else -> break

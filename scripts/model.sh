@@ -146,6 +146,9 @@ SL_WAIT="-DWAITING_JOB -DNFORKS=0"
 check sleep/waiting             scheduler/sleep.pml pass                 "$SL_WAIT"                "$SL_SAFE" "-m100000"
 check sleep/waiting/ltl         scheduler/sleep.pml pass                 "$SL_WAIT"                "$SL_LIVE" "-m100000 -a -f"
 check sleep/waiting/no-handoff  scheduler/sleep.pml "assertion violated" "$SL_WAIT -DMUTANT_NO_HANDOFF" "$SL_SAFE" "-m100000"
+# The taker runs one job of its batch, which waits for another: only the
+# notify after pushing the rest wakes the parked worker that must run it.
+check sleep/waiting/no-batch-notify scheduler/sleep.pml "assertion violated" "$SL_WAIT -DMUTANT_NO_BATCH_NOTIFY" "$SL_SAFE" "-m100000"
 
 wait
 for i in "${!names[@]}"; do
