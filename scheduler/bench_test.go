@@ -449,3 +449,58 @@ func BenchmarkIdleSubmitLatency(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkScopeTree: the unbalanced tree walked through one Scope, each
+// inner node spawning one child and visiting the other itself, with Spawn
+// (through the injector) and with SpawnFrom (onto the worker's own deque);
+// nodes are counted per worker. Compare ns/node with BenchmarkUnbalancedTree.
+func BenchmarkScopeTree(b *testing.B) {
+	root := utsNode{h: mix64(utsRoot)}
+	type padded struct {
+		n int
+		_ [120]byte
+	}
+	for _, workers := range []int{1, 2} {
+		for _, from := range []bool{false, true} {
+			impl := "spawn"
+			if from {
+				impl = "spawnfrom"
+			}
+			b.Run(fmt.Sprintf("impl=%s/workers=%d", impl, workers), func(b *testing.B) {
+				p := benchPool(b, workers)
+				b.ReportAllocs()
+				for b.Loop() {
+					counts := make([]padded, workers)
+					p.Run(func(w *scheduler.Worker) {
+						w.Scope(func(s *scheduler.Scope) {
+							var visit func(w *scheduler.Worker, n utsNode)
+							visit = func(w *scheduler.Worker, n utsNode) {
+								counts[w.ID()].n++
+								l, r, ok := utsKids(n)
+								if !ok {
+									return
+								}
+								child := func(w *scheduler.Worker) { visit(w, l) }
+								if from {
+									s.SpawnFrom(w, child)
+								} else {
+									s.Spawn(child)
+								}
+								visit(w, r)
+							}
+							visit(w, root)
+						})
+					})
+					total := 0
+					for _, c := range counts {
+						total += c.n
+					}
+					if total != utsNodes {
+						b.Fatalf("counted %d nodes, want %d", total, utsNodes)
+					}
+				}
+				reportPer(b, utsNodes, "ns/node")
+			})
+		}
+	}
+}

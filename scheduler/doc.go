@@ -54,5 +54,7 @@
 //   - runtime.Goexit in a task (t.FailNow in a test) ends its worker's
 //     goroutine: the pool runs on with one worker less, and with none left
 //     Close never returns. Report failures with t.Error and return.
-//   - Spawn costs about a Submit; use Join or Func for fine-grained forks.
+//   - Spawn costs about a Submit (the injector's lock); SpawnFrom, given the
+//     caller's *Worker, pushes onto that worker's deque instead. Join and Func
+//     remain the cheapest forks.
 package scheduler

@@ -28,9 +28,11 @@ type Scope struct {
 // w runs other work. If body or any task panics, Scope panics with the first
 // *PanicError after everything has finished.
 //
-// Spawned tasks go through the pool's injector queue, so a Spawn costs about
-// a Submit (a lock and an allocation): use Join or Func for fine-grained
-// recursion, and Scope for a dynamic number of coarser tasks.
+// Tasks spawned with Spawn go through the pool's injector queue, so a Spawn
+// costs about a Submit (a lock and an allocation); SpawnFrom, for callers that
+// have their *Worker at hand, pushes onto that worker's deque instead. Join
+// and Func remain cheaper for fine-grained recursion: every spawned task
+// still updates the scope's shared counter twice.
 func (w *Worker) Scope(body func(s *Scope)) {
 	s := &Scope{w: w, ctx: w.ctx}
 	s.task = s // never run: the job only carries the latch
@@ -69,6 +71,34 @@ func (s *Scope) Spawn(fn func(w *Worker)) {
 	p.sleep.notify()
 }
 
+// SpawnFrom is Spawn for a caller that runs on worker w — the body, or a task
+// of the scope, passing the *Worker it was given. The task goes onto w's own
+// deque, where w runs it next (last spawned, first run) unless another worker
+// steals it first: no injector lock, and no allocation besides fn's own once
+// w has recycled a few task records. Spawn, by contrast, cannot tell which
+// worker calls it and goes through the pool's injector. w must be the worker
+// running the caller, as for Join; a w of another pool falls back to Spawn.
+func (s *Scope) SpawnFrom(w *Worker, fn func(w *Worker)) {
+	if w.pool != s.w.pool {
+		s.Spawn(fn)
+		return
+	}
+	// Counted before it is published, as in Spawn.
+	s.pending.Add(1)
+	var sj *spawnJob
+	if n := len(w.freeSpawns); n > 0 {
+		sj = w.freeSpawns[n-1]
+		w.freeSpawns[n-1] = nil
+		w.freeSpawns = w.freeSpawns[:n-1]
+	} else {
+		sj = &spawnJob{}
+		sj.task = sj
+	}
+	sj.scope, sj.fn, sj.ctx = s, fn, s.ctx // not w.ctx: see Scope.ctx
+	w.deque.Push(&sj.job)
+	w.pool.sleep.notify()
+}
+
 func (s *Scope) execute(*Worker) { panic("forage: internal error: scope job run") }
 
 // recordPanic keeps the first panic: the CAS lets exactly one win.
@@ -91,7 +121,13 @@ type spawnJob struct {
 }
 
 func (sj *spawnJob) execute(w *Worker) {
-	s := sj.scope
+	s, fn := sj.scope, sj.fn
+	// Nothing refers to sj once it runs (it left the deque or the injector,
+	// and nobody waits on it): the running worker keeps it for SpawnFrom.
+	sj.scope, sj.fn, sj.ctx = nil, nil, nil
+	if len(w.freeSpawns) < maxFreeFrames {
+		w.freeSpawns = append(w.freeSpawns, sj)
+	}
 	defer s.finishOne()
 	defer func() {
 		if v := recover(); v != nil {
@@ -101,5 +137,5 @@ func (sj *spawnJob) execute(w *Worker) {
 	if w.cancelled() {
 		return
 	}
-	sj.fn(w)
+	fn(w)
 }

@@ -212,3 +212,148 @@ func TestScopeSpawnKeepsRunContext(t *testing.T) {
 }
 
 type ctxKey struct{}
+
+// ---- SpawnFrom ----
+
+func fibScopeFrom(w *scheduler.Worker, n int) int {
+	if n < 2 {
+		return n
+	}
+	var a, b int
+	w.Scope(func(s *scheduler.Scope) {
+		s.SpawnFrom(w, func(w *scheduler.Worker) { a = fibScopeFrom(w, n-1) })
+		b = fibScopeFrom(w, n-2)
+	})
+	return a + b
+}
+
+// sumScopeMixed sums a tree in one scope; each task spawns its children
+// alternately with SpawnFrom (onto its own deque) and Spawn (the injector).
+func sumScopeMixed(w *scheduler.Worker, root *node) int {
+	var total atomic.Int64
+	w.Scope(func(s *scheduler.Scope) {
+		var visit func(w *scheduler.Worker, nd *node)
+		visit = func(w *scheduler.Worker, nd *node) {
+			total.Add(int64(nd.val))
+			for i, k := range nd.kids {
+				if i%2 == 0 {
+					s.SpawnFrom(w, func(w *scheduler.Worker) { visit(w, k) })
+				} else {
+					s.Spawn(func(w *scheduler.Worker) { visit(w, k) })
+				}
+			}
+		}
+		visit(w, root)
+	})
+	return int(total.Load())
+}
+
+// TestScopeSpawnFrom: fib and a tree sum through SpawnFrom (alone, and mixed
+// with Spawn) are correct at 1, 2, 8 and 32 workers, and so is a run of
+// scopes nested 10^4 deep through tasks spawned with SpawnFrom.
+func TestScopeSpawnFrom(t *testing.T) {
+	n := 16
+	if raceEnabled {
+		n = 14
+	}
+	root, want, _ := buildTree(20000, 5)
+	const depth = 10000
+	var nest func(w *scheduler.Worker, d int, c *atomic.Int64)
+	nest = func(w *scheduler.Worker, d int, c *atomic.Int64) {
+		w.Scope(func(s *scheduler.Scope) {
+			s.SpawnFrom(w, func(w *scheduler.Worker) {
+				c.Add(1)
+				if d > 1 {
+					nest(w, d-1, c)
+				}
+			})
+		})
+	}
+	for _, workers := range workerCounts {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			p := strictPool(t, workers)
+			within(t, hangTimeout, func() {
+				var fib, sum int
+				var c atomic.Int64
+				p.Run(func(w *scheduler.Worker) {
+					fib = fibScopeFrom(w, n)
+					sum = sumScopeMixed(w, root)
+					nest(w, depth, &c)
+				})
+				require.Equal(t, fibSerial(n), fib)
+				require.Equal(t, want, sum)
+				require.EqualValues(t, depth, c.Load())
+			})
+		})
+	}
+}
+
+// TestScopeSpawnFromContextAndPanic: a task spawned with SpawnFrom sees the
+// context of the Run that opened the scope; a panic in one propagates once,
+// as a *PanicError, after every other task of the scope ran; a task spawned
+// after the Run's context was cancelled is skipped; the pool keeps working.
+func TestScopeSpawnFromContextAndPanic(t *testing.T) {
+	p := strictPool(t, 2)
+	within(t, hangTimeout, func() {
+		ctx := context.WithValue(context.Background(), ctxKey{}, "opened")
+		var seen atomic.Value
+		require.NoError(t, p.RunContext(ctx, func(w *scheduler.Worker) {
+			w.Scope(func(s *scheduler.Scope) {
+				s.SpawnFrom(w, func(w *scheduler.Worker) { seen.Store(w.Context().Value(ctxKey{})) })
+			})
+		}))
+		require.Equal(t, "opened", seen.Load())
+
+		var ran atomic.Int64
+		err := p.RunContext(context.Background(), func(w *scheduler.Worker) {
+			w.Scope(func(s *scheduler.Scope) {
+				for i := range 100 {
+					s.SpawnFrom(w, func(*scheduler.Worker) {
+						ran.Add(1)
+						if i == 50 {
+							panic("spawned task fails")
+						}
+					})
+				}
+			})
+		})
+		var pe *scheduler.PanicError
+		require.ErrorAs(t, err, &pe)
+		require.Equal(t, "spawned task fails", pe.Value)
+		require.EqualValues(t, 100, ran.Load(), "every sibling ran")
+
+		cctx, cancel := context.WithCancel(context.Background())
+		var late atomic.Bool
+		err = p.RunContext(cctx, func(w *scheduler.Worker) {
+			w.Scope(func(s *scheduler.Scope) {
+				cancel()
+				s.SpawnFrom(w, func(*scheduler.Worker) { late.Store(true) })
+			})
+		})
+		require.ErrorIs(t, err, context.Canceled)
+		require.False(t, late.Load(), "a task spawned after cancellation ran")
+
+		var after int
+		p.Run(func(w *scheduler.Worker) { after = fibScopeFrom(w, 10) })
+		require.Equal(t, 55, after)
+	})
+}
+
+// TestScopeSpawnFromOtherPool: SpawnFrom with a worker of another pool (a
+// task of pool B, run from inside pool A's scope) falls back to Spawn: the
+// task runs on pool A, and the scope waits for it.
+func TestScopeSpawnFromOtherPool(t *testing.T) {
+	a, b := strictPool(t, 2), strictPool(t, 2)
+	within(t, hangTimeout, func() {
+		var onA, doneBeforeReturn atomic.Bool
+		a.Run(func(w *scheduler.Worker) {
+			w.Scope(func(s *scheduler.Scope) {
+				b.Run(func(wb *scheduler.Worker) {
+					s.SpawnFrom(wb, func(w *scheduler.Worker) { onA.Store(w.Pool() == a) })
+				})
+			})
+			doneBeforeReturn.Store(onA.Load())
+		})
+		require.True(t, doneBeforeReturn.Load(), "the scope returned before its task ran on pool A")
+	})
+}

@@ -72,6 +72,7 @@ type Worker struct {
 	// submit frames. Owner-only.
 	inbox      [injectorBatch]entry
 	freeFrames []*submitFrame
+	freeSpawns []*spawnJob // recycled Scope task records (SpawnFrom)
 
 	// acceptedLocal counts accepted work (Submit, external Run) this worker
 	// finished; acceptedPublished, how much of it is in pool.finished

@@ -504,7 +504,7 @@ func (t *tree) eval(w *scheduler.Worker, n *node) int64 {
 		var acc atomic.Int64
 		w.Scope(func(s *scheduler.Scope) {
 			for _, k := range n.kids {
-				t.spawn(s, k, &acc)
+				t.spawn(s, w, k, &acc)
 			}
 		})
 		sum += acc.Load()
@@ -570,16 +570,22 @@ func injectPanic(n *node) {
 	panic(m)
 }
 
-// spawn spawns n into s; a respawn node spawns its own children into s from
-// inside its task, to any depth.
-func (t *tree) spawn(s *scheduler.Scope, n *node, acc *atomic.Int64) {
+// spawn spawns n into s from a caller running on w; a respawn node spawns
+// its own children into s from inside its task, to any depth. Nodes with an
+// odd id go through SpawnFrom (w's own deque), the others through Spawn (the
+// injector), so that both paths and their mixture are exercised.
+func (t *tree) spawn(s *scheduler.Scope, w *scheduler.Worker, n *node, acc *atomic.Int64) {
+	spawn := s.Spawn
+	if n.id%2 == 1 {
+		spawn = func(fn func(w *scheduler.Worker)) { s.SpawnFrom(w, fn) }
+	}
 	if n.respawn {
-		s.Spawn(func(w *scheduler.Worker) {
+		spawn(func(w *scheduler.Worker) {
 			t.enter(n)
 			defer t.leave(n)
 			acc.Add(n.val)
 			for _, k := range n.kids {
-				t.spawn(s, k, acc)
+				t.spawn(s, w, k, acc)
 			}
 			if n.panics {
 				injectPanic(n)
@@ -587,7 +593,7 @@ func (t *tree) spawn(s *scheduler.Scope, n *node, acc *atomic.Int64) {
 		})
 		return
 	}
-	s.Spawn(func(w *scheduler.Worker) { acc.Add(t.eval(w, n)) })
+	spawn(func(w *scheduler.Worker) { acc.Add(t.eval(w, n)) })
 }
 
 // submit submits n's subtree to p; its sum goes to the detached total.
