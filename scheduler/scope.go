@@ -58,11 +58,12 @@ func (w *Worker) Scope(body func(s *Scope)) {
 }
 
 // Spawn queues fn to run on some worker as part of the scope. Safe to call
-// from the body and from spawned tasks, on any worker.
+// from the body and from spawned tasks, on any worker; once Scope has
+// returned, Spawn panics.
 func (s *Scope) Spawn(fn func(w *Worker)) {
 	// Counted before it is published, so pending cannot reach zero while
 	// the task exists.
-	s.pending.Add(1)
+	s.count()
 	sj := &spawnJob{scope: s, fn: fn}
 	sj.task = sj
 	sj.ctx = s.ctx // not s.w.ctx: see Scope.ctx
@@ -76,15 +77,26 @@ func (s *Scope) Spawn(fn func(w *Worker)) {
 // deque, where w runs it next (last spawned, first run) unless another worker
 // steals it first: no injector lock, and no allocation besides fn's own once
 // w has recycled a few task records. Spawn, by contrast, cannot tell which
-// worker calls it and goes through the pool's injector. w must be the worker
-// running the caller, as for Join; a w of another pool falls back to Spawn.
+// worker calls it and goes through the pool's injector.
+//
+// w must be the worker running the caller, as for Join: a *Worker captured
+// by a closure that then runs on another worker would have two goroutines
+// push onto one deque, which corrupts it (the race detector reports it). A w
+// of another pool is the one case recognised: it falls back to Spawn.
+//
+// While tasks spawned this way wait in w's deque, a fork that w makes (Join,
+// Func.Join) is not offered to thieves until the deque has emptied: lazy
+// splitting offers a fork only when the worker has nothing else on offer. A
+// task that spawns and then forks two long halves that fork no further can
+// therefore run them one after the other; spawn after the Join, or use
+// Spawn, in that case.
 func (s *Scope) SpawnFrom(w *Worker, fn func(w *Worker)) {
 	if w.pool != s.w.pool {
 		s.Spawn(fn)
 		return
 	}
 	// Counted before it is published, as in Spawn.
-	s.pending.Add(1)
+	s.count()
 	var sj *spawnJob
 	if n := len(w.freeSpawns); n > 0 {
 		sj = w.freeSpawns[n-1]
@@ -97,6 +109,17 @@ func (s *Scope) SpawnFrom(w *Worker, fn func(w *Worker)) {
 	sj.scope, sj.fn, sj.ctx = s, fn, s.ctx // not w.ctx: see Scope.ctx
 	w.deque.Push(&sj.job)
 	w.pool.sleep.notify()
+}
+
+// count adds a task to pending. A legitimate caller — the body, or a task of
+// the scope — holds a count of its own, so pending is at least 1 before the
+// add; 0 means the scope has ended, and the task would run detached with
+// nobody to wait for it or receive its panic.
+func (s *Scope) count() {
+	if s.pending.Add(1) == 1 {
+		s.pending.Add(-1) // back to 0, so that every later call panics too
+		panic("forage: Spawn on a Scope that has already returned")
+	}
 }
 
 func (s *Scope) execute(*Worker) { panic("forage: internal error: scope job run") }

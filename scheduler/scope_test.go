@@ -357,3 +357,30 @@ func TestScopeSpawnFromOtherPool(t *testing.T) {
 		require.True(t, doneBeforeReturn.Load(), "the scope returned before its task ran on pool A")
 	})
 }
+
+// TestScopeSpawnAfterEnd: Spawn and SpawnFrom on a scope that has returned
+// panic with a message that says so, instead of running a detached task.
+func TestScopeSpawnAfterEnd(t *testing.T) {
+	p := strictPool(t, 2)
+	within(t, hangTimeout, func() {
+		var msgs [2]any
+		var ran atomic.Bool
+		p.Run(func(w *scheduler.Worker) {
+			var kept *scheduler.Scope
+			w.Scope(func(s *scheduler.Scope) { kept = s })
+			for i, spawn := range []func(){
+				func() { kept.Spawn(func(*scheduler.Worker) { ran.Store(true) }) },
+				func() { kept.SpawnFrom(w, func(*scheduler.Worker) { ran.Store(true) }) },
+			} {
+				func() {
+					defer func() { msgs[i] = recover() }()
+					spawn()
+				}()
+			}
+		})
+		for i, m := range msgs {
+			require.Containsf(t, fmt.Sprint(m), "already returned", "call %d", i)
+		}
+		require.False(t, ran.Load())
+	})
+}
