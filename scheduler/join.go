@@ -90,6 +90,9 @@ func (w *Worker) helpFind(j *job) *job {
 	if t, ok := w.deque.Pop(); ok {
 		return t
 	}
+	if t, ok := w.tasks.Pop(); ok {
+		return t
+	}
 	if th := j.thief.Load(); th != nil && th != w && th.pool == w.pool {
 		var contended bool
 		if t := w.stealFrom(th, &contended); t != nil {

@@ -238,3 +238,44 @@ func TestJoinForkServesLaterIdleWorker(t *testing.T) {
 		}
 	})
 }
+
+// TestJoinOfferedBesideSpawnedWork: a Join made while the worker has a
+// spawned task queued (SpawnFrom) still offers its second half: the other
+// worker, freed during the first half, takes the spawned task and then the
+// half. (When spawned tasks shared the fork deque, the fork looked like it
+// had company on offer and stayed latent: b ran after a.)
+func TestJoinOfferedBesideSpawnedWork(t *testing.T) {
+	p := strictPool(t, 2)
+	within(t, hangTimeout, func() {
+		for round := range 5 {
+			xStarted, release := make(chan int, 1), make(chan struct{})
+			require.NoError(t, p.Submit(func(w *scheduler.Worker) { xStarted <- w.ID(); <-release }))
+			busy := <-xStarted
+			var aID, bID int
+			stolen := false
+			p.Run(func(w *scheduler.Worker) {
+				w.Scope(func(s *scheduler.Scope) {
+					s.SpawnFrom(w, func(*scheduler.Worker) {})
+					bStarted := make(chan int, 1)
+					w.Join(func(w *scheduler.Worker) {
+						aID = w.ID()
+						close(release) // the other worker runs out of work now
+						select {
+						case bID = <-bStarted:
+							stolen = true
+						case <-time.After(2 * time.Second):
+						}
+					}, func(w *scheduler.Worker) {
+						bStarted <- w.ID()
+					})
+					if !stolen {
+						bID = <-bStarted
+					}
+				})
+			})
+			require.NotEqual(t, busy, aID, "the root ran on the free worker")
+			require.Truef(t, stolen, "round %d: b was never taken by the worker that went idle during a (b ran on worker %d after a)", round, bID)
+			require.NotEqual(t, aID, bID)
+		}
+	})
+}

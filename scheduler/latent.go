@@ -34,13 +34,11 @@ package scheduler
 // every older promoted fork of the same stack was promoted earlier, so it
 // left the deque (stolen) before this one entered. The deque therefore holds
 // this fork or nothing — or, rarely, an older fork of another Func's stack,
-// promoted by a nested join after this one was stolen, the rest of an
-// injector batch taken while the deque was empty (a worker that waits in a
-// Join, or makes its every-61-jobs fairness check, takes one injected job
-// and no batch, so at most injectorBatch-1 of them), or any number of tasks
-// spawned with Scope.SpawnFrom; reclaim runs those on the way, which is
-// always allowed (a promoted fork may run before its join comes), though it
-// delays the join.
+// promoted by a nested join after this one was stolen; reclaim runs it on
+// the way, which is always allowed: a promoted fork may run before its join
+// comes. (Tasks the worker queues for itself — SpawnFrom, the rest of an
+// injector batch — go to its separate task deque, Worker.tasks, so they
+// neither suppress an offer nor delay a join.)
 
 // reclaim completes a promoted fork j at its join: pop it back (true: the
 // caller runs it inline), or wait for its thief while helping (false). A job

@@ -89,6 +89,7 @@ func New(opts ...Option) (*Pool, error) {
 			key:    newWorkerKey(),
 			pool:   p,
 			deque:  deque.New[job](0),
+			tasks:  deque.New[job](0),
 			rng:    uint64(i)*0x9E3779B97F4A7C15 + 0x2545F4914F6CDD1D,
 			wake:   make(chan struct{}, 1),
 			pinCPU: -1,
@@ -142,7 +143,7 @@ func (p *Pool) hasWorkOrStopping() bool {
 		return true
 	}
 	for _, w := range p.workers {
-		if w.deque.Len() > 0 {
+		if w.deque.Len() > 0 || w.tasks.Len() > 0 {
 			return true
 		}
 	}

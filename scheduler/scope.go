@@ -74,22 +74,16 @@ func (s *Scope) Spawn(fn func(w *Worker)) {
 
 // SpawnFrom is Spawn for a caller that runs on worker w — the body, or a task
 // of the scope, passing the *Worker it was given. The task goes onto w's own
-// deque, where w runs it next (last spawned, first run) unless another worker
-// steals it first: no injector lock, and no allocation besides fn's own once
-// w has recycled a few task records. Spawn, by contrast, cannot tell which
-// worker calls it and goes through the pool's injector.
+// task deque, where w runs it once it has no forks of its own to finish (last
+// spawned, first run) unless another worker steals it first: no injector
+// lock, and no allocation besides fn's own once w has recycled a few task
+// records. Spawn, by contrast, cannot tell which worker calls it and goes
+// through the pool's injector.
 //
 // w must be the worker running the caller, as for Join: a *Worker captured
 // by a closure that then runs on another worker would have two goroutines
 // push onto one deque, which corrupts it (the race detector reports it). A w
 // of another pool is the one case recognised: it falls back to Spawn.
-//
-// While tasks spawned this way wait in w's deque, a fork that w makes (Join,
-// Func.Join) is not offered to thieves until the deque has emptied: lazy
-// splitting offers a fork only when the worker has nothing else on offer. A
-// task that spawns and then forks two long halves that fork no further can
-// therefore run them one after the other; spawn after the Join, or use
-// Spawn, in that case.
 func (s *Scope) SpawnFrom(w *Worker, fn func(w *Worker)) {
 	if w.pool != s.w.pool {
 		s.Spawn(fn)
@@ -107,7 +101,7 @@ func (s *Scope) SpawnFrom(w *Worker, fn func(w *Worker)) {
 		sj.task = sj
 	}
 	sj.scope, sj.fn, sj.ctx = s, fn, s.ctx // not w.ctx: see Scope.ctx
-	w.deque.Push(&sj.job)
+	w.tasks.Push(&sj.job)
 	w.pool.sleep.notify()
 }
 

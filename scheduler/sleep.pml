@@ -19,7 +19,8 @@
  * Abstractions (docs/model.md says why each is sound for this property):
  *   - a deque is its length: Pop, TrySteal and Len are single atomic steps
  *     (deque.pml checks that the deque is linearizable); TrySteal's Retry
- *     is not modelled;
+ *     is not modelled; a worker's two deques (Worker.deque for forks,
+ *     Worker.tasks for SpawnFrom and injector batches) are one length;
  *   - the injector is its count; take (empty() check, then the fair share
  *     count/workers+1, at most the limit, under the lock) is one atomic step;
  *     the rest of the batch then sits in the taker's hands until it pushes
@@ -140,7 +141,7 @@ inline takeInjected(limit) {
 	/* The rest of the batch is now in the taker's hands only (w.inbox),
 	 * visible in neither the injector nor a deque, until it is pushed. */
 	do                                      /* takeInjected: "for i := n - 1; i >= 1; i-- {" */
-	:: moved > 0 -> atomic { dq[me]++; moved--; ok = true } /* takeInjected: "w.deque.Push(w.frameFor(w.inbox[i]))" */
+	:: moved > 0 -> atomic { dq[me]++; moved--; ok = true } /* takeInjected: "w.tasks.Push(w.frameFor(w.inbox[i]))" */
 	:: else -> break
 	od;
 	if
@@ -331,11 +332,11 @@ park:
 	/* park: "if ready() {": Pool.hasWorkOrStopping, load by load */
 	atomic { ready = (inj > 0) };           /* hasWorkOrStopping: "!p.inject.empty()" */
 	if
-	:: !ready -> atomic { ready = (dq[0] > 0) } /* hasWorkOrStopping: "if w.deque.Len() > 0 {" (worker 0) */
+	:: !ready -> atomic { ready = (dq[0] > 0) } /* hasWorkOrStopping: "if w.deque.Len() > 0 || w.tasks.Len() > 0 {" (worker 0) */
 	:: else
 	fi;
 	if
-	:: !ready -> atomic { ready = (dq[1] > 0) } /* hasWorkOrStopping: "if w.deque.Len() > 0 {" (worker 1) */
+	:: !ready -> atomic { ready = (dq[1] > 0) } /* hasWorkOrStopping: "if w.deque.Len() > 0 || w.tasks.Len() > 0 {" (worker 1) */
 	:: else
 	fi;
 	if

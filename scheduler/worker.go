@@ -45,7 +45,14 @@ type Worker struct {
 	id    int
 	key   int // unique among all workers of all pools: index into Func stacks
 	pool  *Pool
-	deque *deque.Deque[job]
+	deque *deque.Deque[job] // forks offered to thieves (latent.go)
+	// tasks holds the rest of the work w queues for itself: tasks spawned
+	// with Scope.SpawnFrom and the rest of an injector batch. Kept apart
+	// from deque so that they do not look like a fork on offer to the lazy
+	// splitting rule (offer a fork when deque is empty) nor sit between a
+	// promoted fork and its join. w runs them after its own forks; thieves
+	// take them after a victim's forks.
+	tasks *deque.Deque[job]
 	wake  chan struct{}
 	// The owner writes the fields below all the time; keep them off the
 	// cache lines that thieves read (the Worker structs of a pool are
@@ -153,10 +160,11 @@ func (w *Worker) Err() error {
 // cancelled reports whether the current Run was cancelled.
 func (w *Worker) cancelled() bool { return w.ctx != nil && w.ctx.Err() != nil }
 
-// findWork looks once, in order: own deque, injector, one round of stealing.
-// Every injectorEvery jobs the injector goes first, for one job: taking a
-// batch there would push onto a deque that still holds work, which grows
-// without bound under a flood and buries the batch's oldest entries.
+// findWork looks once, in order: own forks, own queued tasks, injector, one
+// round of stealing. Every injectorEvery jobs the injector goes first, for
+// one job: taking a batch there would push onto a task deque that still
+// holds work, which grows without bound under a flood and buries the batch's
+// oldest entries.
 func (w *Worker) findWork() *job {
 	if w.tick%injectorEvery == 0 {
 		if j := w.takeInjected(1); j != nil {
@@ -166,6 +174,9 @@ func (w *Worker) findWork() *job {
 	if j, ok := w.deque.Pop(); ok {
 		return j
 	}
+	if j, ok := w.tasks.Pop(); ok {
+		return j
+	}
 	if j := w.takeInjected(injectorBatch); j != nil {
 		return j
 	}
@@ -173,10 +184,10 @@ func (w *Worker) findWork() *job {
 }
 
 // takeInjected takes up to limit entries from the injector (its fair share,
-// see injector.take): one to run now, the rest onto the own deque, where
-// other workers can steal them. Callers pass a batch only when the own
-// deque is empty, and 1 otherwise (the fairness check, a worker waiting in
-// a Join), so that injected work never piles up on top of a waiting fork.
+// see injector.take): one to run now, the rest onto the own task deque, where
+// other workers can steal them. Callers pass a batch only when both own
+// deques are empty, and 1 otherwise (the fairness check, a worker waiting in
+// a Join), so that injected work never piles up.
 func (w *Worker) takeInjected(limit int) *job {
 	p := w.pool
 	n := p.inject.take(w.inbox[:limit], len(p.workers))
@@ -187,7 +198,7 @@ func (w *Worker) takeInjected(limit int) *job {
 	// The lock is released: wrap and publish outside it, newest first, so
 	// that the owner's LIFO pops run the batch in submission order.
 	for i := n - 1; i >= 1; i-- {
-		w.deque.Push(w.frameFor(w.inbox[i]))
+		w.tasks.Push(w.frameFor(w.inbox[i]))
 		w.inbox[i] = entry{}
 	}
 	j := w.frameFor(w.inbox[0])
@@ -287,10 +298,14 @@ func (w *Worker) stealRound() *job {
 	return nil
 }
 
-// stealFrom makes one attempt on victim v.
+// stealFrom makes one attempt on victim v: its forks first, then its
+// queued tasks.
 func (w *Worker) stealFrom(v *Worker, contended *bool) *job {
 	w.stats.stealAttempts++
 	j, res := v.deque.TrySteal()
+	if res == deque.Empty {
+		j, res = v.tasks.TrySteal()
+	}
 	switch res {
 	case deque.Success:
 		w.stats.steals++
