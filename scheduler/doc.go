@@ -55,6 +55,6 @@
 //     goroutine: the pool runs on with one worker less, and with none left
 //     Close never returns. Report failures with t.Error and return.
 //   - Spawn costs about a Submit (the injector's lock); SpawnFrom, given the
-//     caller's *Worker, pushes onto that worker's deque instead. Join and Func
+//     caller's *Worker, pushes onto that worker's task deque instead. Join and Func
 //     remain the cheapest forks.
 package scheduler

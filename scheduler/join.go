@@ -55,9 +55,10 @@ var closureJoin = NewFunc(func(w *Worker, fn func(w *Worker)) struct{} {
 })
 
 // waitFor runs other work until j's latch is set: the stolen job j was
-// forked by w. Order: own deque (jobs forked meanwhile), the thief's deque
-// (leapfrogging: what it runs is part of j), any deque, the injector; after
-// waitSpins fruitless rounds, park until the latch is set or work appears.
+// forked by w. Order: own deques (jobs forked or queued meanwhile), the
+// thief's deques (leapfrogging: what it runs is part of j), any deque, the
+// injector; after waitSpins fruitless rounds, park until the latch is set or
+// work appears.
 func (w *Worker) waitFor(j *job) {
 	spins := 0
 	for !j.latch.probe() {

@@ -30,7 +30,7 @@ type Scope struct {
 //
 // Tasks spawned with Spawn go through the pool's injector queue, so a Spawn
 // costs about a Submit (a lock and an allocation); SpawnFrom, for callers that
-// have their *Worker at hand, pushes onto that worker's deque instead. Join
+// have their *Worker at hand, pushes onto that worker's task deque instead. Join
 // and Func remain cheaper for fine-grained recursion: every spawned task
 // still updates the scope's shared counter twice.
 func (w *Worker) Scope(body func(s *Scope)) {

@@ -13,8 +13,8 @@ import (
 const injectorEvery = 61
 
 // injectorBatch: at most how many entries a worker takes per trip to the
-// injector lock; it runs one and pushes the rest onto its own deque, where
-// thieves can take them.
+// injector lock; it runs one and pushes the rest onto its own task deque,
+// where thieves can take them.
 const injectorBatch = 64
 
 // maxFreeFrames bounds a worker's free list of submit frames: enough for a
