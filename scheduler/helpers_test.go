@@ -260,15 +260,20 @@ func init() {
 }
 
 // sumScopeFlat sums a tree in one scope: every task spawns its node's
-// children into the same scope, from whichever worker runs it.
-func sumScopeFlat(w *scheduler.Worker, root *node) int {
+// children into it, from whichever worker runs it — with Spawn, or, if mixed,
+// alternately with SpawnFrom (onto the task's own worker) and Spawn.
+func sumScopeFlat(w *scheduler.Worker, root *node, mixed bool) int {
 	var total atomic.Int64
 	w.Scope(func(s *scheduler.Scope) {
 		var visit func(w *scheduler.Worker, nd *node)
 		visit = func(w *scheduler.Worker, nd *node) {
 			total.Add(int64(nd.val))
-			for _, k := range nd.kids {
-				s.Spawn(func(w *scheduler.Worker) { visit(w, k) })
+			for i, k := range nd.kids {
+				if mixed && i%2 == 0 {
+					s.SpawnFrom(w, func(w *scheduler.Worker) { visit(w, k) })
+				} else {
+					s.Spawn(func(w *scheduler.Worker) { visit(w, k) })
+				}
 			}
 		}
 		visit(w, root)

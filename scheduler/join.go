@@ -88,10 +88,7 @@ func (w *Worker) waitFor(j *job) {
 
 // helpFind finds one job for a worker waiting for j.
 func (w *Worker) helpFind(j *job) *job {
-	if t, ok := w.deque.Pop(); ok {
-		return t
-	}
-	if t, ok := w.tasks.Pop(); ok {
+	if t := w.popOwn(); t != nil {
 		return t
 	}
 	if th := j.thief.Load(); th != nil && th != w && th.pool == w.pool {

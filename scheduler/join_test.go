@@ -185,7 +185,7 @@ func TestOversubscribedGOMAXPROCS(t *testing.T) {
 					f3 = fibScope(w, 12)
 					s1 = sumJoin(w, root)
 					s2 = sumFunc.Call(w, []*node{root})
-					s3 = sumScopeFlat(w, root)
+					s3 = sumScopeFlat(w, root, false)
 				})
 				require.Equal(t, fibSerial(18), f1, "fib Join")
 				require.Equal(t, fibSerial(20), f2, "fib Func")

@@ -306,9 +306,7 @@ func (sf *submitFrame) execute(w *Worker) {
 	// Nothing else refers to sf once it is running: it left the deque when
 	// it was popped or stolen, and a submitted task has no waiter.
 	sf.fn = nil
-	if len(w.freeFrames) < maxFreeFrames {
-		w.freeFrames = append(w.freeFrames, sf)
-	}
+	w.freeFrames.put(sf)
 	w.runSubmitted(fn)
 }
 

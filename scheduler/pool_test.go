@@ -825,10 +825,16 @@ func TestCloseWaitsForBacklog(t *testing.T) {
 			for i := range n {
 				require.NoError(t, p.Submit(func(*scheduler.Worker) { counts[i].Add(1); ran.Add(1) }))
 			}
-			closed := make(chan error)
+			closed := make(chan error, 1)
 			go func() { closed <- p.Close() }()
-			// Close cannot finish while the workers are held: the tasks
-			// before the gate are accepted work too.
+			// Wait until Close has begun (it refuses new work), then check
+			// that it has not returned: the workers are held, and the tasks
+			// that hold them are accepted work too.
+			within(t, hangTimeout, func() {
+				for !errors.Is(p.Submit(func(*scheduler.Worker) {}), scheduler.ErrClosed) {
+					runtime.Gosched()
+				}
+			})
 			select {
 			case err := <-closed:
 				t.Fatalf("Close returned (%v) while %d accepted tasks were held up", err, workers)

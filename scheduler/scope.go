@@ -91,12 +91,8 @@ func (s *Scope) SpawnFrom(w *Worker, fn func(w *Worker)) {
 	}
 	// Counted before it is published, as in Spawn.
 	s.count()
-	var sj *spawnJob
-	if n := len(w.freeSpawns); n > 0 {
-		sj = w.freeSpawns[n-1]
-		w.freeSpawns[n-1] = nil
-		w.freeSpawns = w.freeSpawns[:n-1]
-	} else {
+	sj := w.freeSpawns.get()
+	if sj == nil {
 		sj = &spawnJob{}
 		sj.task = sj
 	}
@@ -142,9 +138,7 @@ func (sj *spawnJob) execute(w *Worker) {
 	// Nothing refers to sj once it runs (it left the deque or the injector,
 	// and nobody waits on it): the running worker keeps it for SpawnFrom.
 	sj.scope, sj.fn, sj.ctx = nil, nil, nil
-	if len(w.freeSpawns) < maxFreeFrames {
-		w.freeSpawns = append(w.freeSpawns, sj)
-	}
+	w.freeSpawns.put(sj)
 	defer s.finishOne()
 	defer func() {
 		if v := recover(); v != nil {

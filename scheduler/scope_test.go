@@ -42,7 +42,7 @@ func TestScopeTreeSum(t *testing.T) {
 			within(t, hangTimeout, func() {
 				var flat, nested int
 				p.Run(func(w *scheduler.Worker) {
-					flat = sumScopeFlat(w, root)
+					flat = sumScopeFlat(w, root, false)
 					nested = sumScopeNested(w, root)
 				})
 				require.Equal(t, want, flat, "one scope")
@@ -227,27 +227,6 @@ func fibScopeFrom(w *scheduler.Worker, n int) int {
 	return a + b
 }
 
-// sumScopeMixed sums a tree in one scope; each task spawns its children
-// alternately with SpawnFrom (onto its own deque) and Spawn (the injector).
-func sumScopeMixed(w *scheduler.Worker, root *node) int {
-	var total atomic.Int64
-	w.Scope(func(s *scheduler.Scope) {
-		var visit func(w *scheduler.Worker, nd *node)
-		visit = func(w *scheduler.Worker, nd *node) {
-			total.Add(int64(nd.val))
-			for i, k := range nd.kids {
-				if i%2 == 0 {
-					s.SpawnFrom(w, func(w *scheduler.Worker) { visit(w, k) })
-				} else {
-					s.Spawn(func(w *scheduler.Worker) { visit(w, k) })
-				}
-			}
-		}
-		visit(w, root)
-	})
-	return int(total.Load())
-}
-
 // TestScopeSpawnFrom: fib and a tree sum through SpawnFrom (alone, and mixed
 // with Spawn) are correct at 1, 2, 8 and 32 workers, and so is a run of
 // scopes nested 10^4 deep through tasks spawned with SpawnFrom.
@@ -277,7 +256,7 @@ func TestScopeSpawnFrom(t *testing.T) {
 				var c atomic.Int64
 				p.Run(func(w *scheduler.Worker) {
 					fib = fibScopeFrom(w, n)
-					sum = sumScopeMixed(w, root)
+					sum = sumScopeFlat(w, root, true)
 					nest(w, depth, &c)
 				})
 				require.Equal(t, fibSerial(n), fib)

@@ -17,10 +17,34 @@ const injectorEvery = 61
 // where thieves can take them.
 const injectorBatch = 64
 
-// maxFreeFrames bounds a worker's free list of submit frames: enough for a
-// few batches in flight, while a worker that happens to run most frames
+// maxFree bounds each of a worker's free lists of task records: enough for
+// a few batches in flight, while a worker that happens to run most records
 // does not hoard them.
-const maxFreeFrames = 512
+const maxFree = 512
+
+// freeList recycles task records of one kind (submit frames, spawned tasks)
+// on one worker; owner-only. A record goes on the list of whichever worker
+// runs it, once nothing refers to it any more.
+type freeList[T any] []*T
+
+// get returns a recycled record, or nil if there is none.
+func (l *freeList[T]) get() *T {
+	n := len(*l)
+	if n == 0 {
+		return nil
+	}
+	x := (*l)[n-1]
+	(*l)[n-1] = nil
+	*l = (*l)[:n-1]
+	return x
+}
+
+// put keeps x for reuse unless the list is full.
+func (l *freeList[T]) put(x *T) {
+	if len(*l) < maxFree {
+		*l = append(*l, x)
+	}
+}
 
 // searchRounds: how many full steal rounds an idle worker makes, yielding
 // between rounds, before it parks. Parking costs a channel hand-off (~0.3 µs
@@ -78,8 +102,8 @@ type Worker struct {
 	// inbox receives a batch from the injector; freeFrames holds recycled
 	// submit frames. Owner-only.
 	inbox      [injectorBatch]entry
-	freeFrames []*submitFrame
-	freeSpawns []*spawnJob // recycled Scope task records (SpawnFrom)
+	freeFrames freeList[submitFrame]
+	freeSpawns freeList[spawnJob] // recycled Scope task records (SpawnFrom)
 
 	// acceptedLocal counts accepted work (Submit, external Run) this worker
 	// finished; acceptedPublished, how much of it is in pool.finished
@@ -171,16 +195,25 @@ func (w *Worker) findWork() *job {
 			return j
 		}
 	}
-	if j, ok := w.deque.Pop(); ok {
-		return j
-	}
-	if j, ok := w.tasks.Pop(); ok {
+	if j := w.popOwn(); j != nil {
 		return j
 	}
 	if j := w.takeInjected(injectorBatch); j != nil {
 		return j
 	}
 	return w.stealRound()
+}
+
+// popOwn takes w's own next job: its latest fork, else its latest queued
+// task; nil if both deques are empty.
+func (w *Worker) popOwn() *job {
+	if j, ok := w.deque.Pop(); ok {
+		return j
+	}
+	if j, ok := w.tasks.Pop(); ok {
+		return j
+	}
+	return nil
 }
 
 // takeInjected takes up to limit entries from the injector (its fair share,
@@ -215,12 +248,8 @@ func (w *Worker) frameFor(e entry) *job {
 	if e.j != nil {
 		return e.j
 	}
-	var sf *submitFrame
-	if n := len(w.freeFrames); n > 0 {
-		sf = w.freeFrames[n-1]
-		w.freeFrames[n-1] = nil
-		w.freeFrames = w.freeFrames[:n-1]
-	} else {
+	sf := w.freeFrames.get()
+	if sf == nil {
 		sf = &submitFrame{}
 		sf.task = sf
 	}

@@ -151,6 +151,17 @@ func dequeSteal(d *deque.Deque[int], kind dequeThief, k int, seen []atomic.Int32
 	}
 	var myOps, mySteals int64
 	defer func() { ops.Add(myOps); steals.Add(mySteals) }()
+	// took checks an item a steal returned: present, and above the last one
+	// (the top only advances).
+	took := func(v *int, op string) error {
+		if v == nil {
+			return errNil("thief", k, op)
+		}
+		if *v <= last {
+			return fmt.Errorf("thief %d (%s) took %d after %d: the top went back", k, op, *v, last)
+		}
+		return nil
+	}
 	for !stop.Load() || d.Len() > 0 {
 		myOps++
 		switch kind {
@@ -163,11 +174,8 @@ func dequeSteal(d *deque.Deque[int], kind dequeThief, k int, seen []atomic.Int32
 				runtime.Gosched()
 				continue
 			}
-			if v == nil {
-				return errNil("thief", k, "TrySteal")
-			}
-			if *v <= last {
-				return fmt.Errorf("thief %d (TrySteal) took %d after %d: the top went back", k, *v, last)
+			if err := took(v, "TrySteal"); err != nil {
+				return err
 			}
 			last = *v
 			seen[*v].Add(1)
@@ -178,11 +186,8 @@ func dequeSteal(d *deque.Deque[int], kind dequeThief, k int, seen []atomic.Int32
 				runtime.Gosched()
 				continue
 			}
-			if v == nil {
-				return errNil("thief", k, "Steal")
-			}
-			if *v <= last {
-				return fmt.Errorf("thief %d (Steal) took %d after %d: the top went back", k, *v, last)
+			if err := took(v, "Steal"); err != nil {
+				return err
 			}
 			last = *v
 			seen[*v].Add(1)
@@ -193,11 +198,8 @@ func dequeSteal(d *deque.Deque[int], kind dequeThief, k int, seen []atomic.Int32
 				runtime.Gosched()
 				continue
 			}
-			if first == nil {
-				return errNil("thief", k, "StealHalf")
-			}
-			if *first <= last {
-				return fmt.Errorf("thief %d (StealHalf) took %d after %d: the top went back", k, *first, last)
+			if err := took(first, "StealHalf"); err != nil {
+				return err
 			}
 			seen[*first].Add(1)
 			mySteals += int64(got)

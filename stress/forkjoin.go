@@ -49,26 +49,10 @@ func forkJoinRound(rng *rand.Rand, seed uint64, workers [2]int, size int, res *R
 			size: 1 + rng.IntN(size), other: len(pools) > 1, submit: true, nest: 3,
 		})
 	}
-	dones := make([]<-chan struct{}, ntrees)
-	for i, t := range trees {
-		dones[i] = t.launch(pick(rng, pools...), launchMode(rng.IntN(3)))
-		res.Ops++
-	}
-	for i := range trees {
-		if err := waitOrHang(dones[i], roundTimeout, "Run of a tree"); err != nil {
-			return err
-		}
-	}
-	// A tree that failed may have tasks still running (and submitting):
-	// report it rather than wait for them.
-	if err := st.failed(); err != nil {
+	if err := runTrees(st, rng, trees, pools); err != nil {
 		return err
 	}
-	for _, t := range trees {
-		if err := t.waitDetached(); err != nil {
-			return err
-		}
-	}
+	res.Ops += int64(len(trees))
 	for _, p := range pools {
 		if err := closeOrHang(p); err != nil {
 			return closeFailure(err)

@@ -65,24 +65,10 @@ func panicsRound(cfg Config, seed uint64, res *Result) error {
 		})
 		trees[i].injectPanics(trng, pct)
 	}
-	dones := make([]<-chan struct{}, ntrees)
-	for i, t := range trees {
-		dones[i] = t.launch(pick(rng, pools...), launchMode(rng.IntN(3)))
-	}
-	for i := range trees {
-		if err := waitOrHang(dones[i], roundTimeout, "Run of a tree"); err != nil {
-			return err
-		}
-	}
-	// A tree that failed may have tasks still running (and submitting):
-	// report it rather than wait for them.
-	if err := st.failed(); err != nil {
+	if err := runTrees(st, rng, trees, pools); err != nil {
 		return err
 	}
 	for _, t := range trees {
-		if err := t.waitDetached(); err != nil {
-			return err
-		}
 		res.Ops += t.ran()
 	}
 	if err := st.failed(); err != nil {

@@ -118,24 +118,8 @@ func tasksRound(pool *scheduler.Pool, seed uint64, task Task, res *Result) error
 			return fmt.Errorf("tree %d: the task failed when run serially: %w", i, err)
 		}
 	}
-	dones := make([]<-chan struct{}, len(trees))
-	for i, t := range trees {
-		dones[i] = t.launch(pool, launchMode(rng.IntN(3)))
-	}
-	for i := range trees {
-		if err := waitOrHang(dones[i], roundTimeout, "Run of a tree"); err != nil {
-			return err
-		}
-	}
-	// A tree that failed may have tasks still running (and submitting):
-	// report it rather than wait for them.
-	if err := st.failed(); err != nil {
+	if err := runTrees(st, rng, trees, []*scheduler.Pool{pool}); err != nil {
 		return err
-	}
-	for _, t := range trees {
-		if err := t.waitDetached(); err != nil {
-			return err
-		}
 	}
 	if err := st.failed(); err != nil {
 		return err

@@ -731,6 +731,31 @@ func (t *tree) waitDetached() error {
 	return waitOrHang(done, roundTimeout, fmt.Sprintf("tree %d's submitted tasks", t.index))
 }
 
+// runTrees launches every tree on a pool picked from pools, in a random
+// launch mode, waits for their Runs (a hang is an error) and then for their
+// detached work. A tree that failed may still have tasks running (and
+// submitting): that is reported at once rather than waited for.
+func runTrees(st *roundState, rng *rand.Rand, trees []*tree, pools []*scheduler.Pool) error {
+	dones := make([]<-chan struct{}, len(trees))
+	for i, t := range trees {
+		dones[i] = t.launch(pick(rng, pools...), launchMode(rng.IntN(3)))
+	}
+	for _, done := range dones {
+		if err := waitOrHang(done, roundTimeout, "Run of a tree"); err != nil {
+			return err
+		}
+	}
+	if err := st.failed(); err != nil {
+		return err
+	}
+	for _, t := range trees {
+		if err := t.waitDetached(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // checkSum checks a panic-free evaluation: the root's result plus the
 // detached sums equal want, and every node ran exactly once.
 func (t *tree) checkSum(want int64) error {

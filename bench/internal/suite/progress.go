@@ -131,14 +131,7 @@ func (p *progress) note(msg string) {
 	fmt.Fprintln(p.out, strings.TrimSpace(msg))
 }
 
+// finish prints the suite's total time.
 func (p *progress) finish() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.disabled {
-		return
-	}
-	if p.tty {
-		fmt.Fprint(p.out, "\r\033[K")
-	}
-	fmt.Fprintf(p.out, "suite done in %s\n", time.Since(p.start).Round(time.Second))
+	p.note(fmt.Sprintf("suite done in %s", time.Since(p.start).Round(time.Second)))
 }
