@@ -34,11 +34,15 @@
 //
 // # Panics
 //
-// A panic in a task never kills a worker. In Run, Join, Func.Join and Scope
-// it propagates to the caller as a *PanicError (value and the stack of the
-// goroutine that panicked) after the other tasks involved have finished;
-// Submit's panics go to the panic handler (WithPanicHandler) or are returned
-// by Close.
+// A panic in a task never kills a worker. Run and Scope re-panic in their
+// caller with a *PanicError (value and the stack of the goroutine that
+// panicked) after the other tasks involved have finished. Join and
+// Func.Join let a panic go on once no part of the join runs any more: as a
+// *PanicError when it crossed goroutines (a stolen half) or when the join
+// had to wait for one, else as the value itself, as in serial code — code
+// that recovers inside a task should accept both (errors.As and
+// PanicError.Value). Submit's panics go to the panic handler
+// (WithPanicHandler) or are returned by Close.
 //
 // # Caveats
 //

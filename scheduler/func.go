@@ -3,6 +3,7 @@ package scheduler
 import (
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Func is a typed function made for allocation-free fork-join: the hot path
@@ -36,29 +37,43 @@ func (f *Func[A, R]) Call(w *Worker, a A) R { return f.fn(w, a) }
 // propagation. It allocates nothing once w's frame stack for f has grown to
 // the recursion depth.
 func (f *Func[A, R]) Join(w *Worker, a1, a2 A) (R, R) {
-	// stackFor, by hand: generic shape code does not inline it.
+	// The worker's one-entry cache: a recursion finds its stack with one
+	// compare (stackFor walks the Func's table: four dependent loads).
 	var st *frameStack[A, R]
-	// Copy-on-write slice: the load sees a fully built slice (newStack
-	// stores it after filling it); a stack it lacks is made under f.mu.
-	if s := f.stacks.Load(); s != nil && w.key < len(*s) {
-		st = (*s)[w.key]
+	if w.lastFunc == unsafe.Pointer(f) {
+		st = (*frameStack[A, R])(w.lastStack)
+	} else {
+		st = f.stackFor(w)
+		w.lastFunc, w.lastStack = unsafe.Pointer(f), unsafe.Pointer(st)
 	}
-	if st == nil || st.owner != w {
-		st = f.newStack(w)
+	if !alwaysOffer && st.depth-st.lo >= latentBudget {
+		// Enough forks of this stack are latent already: run this one as
+		// a plain pair of calls, with no frame and no guard (a panic in
+		// the first call skips the second, as in serial code).
+		if w.deque.Len() == 0 {
+			st.promote(w)
+		}
+		r1 := f.fn(w, a1)
+		return r1, f.fn(w, a2)
 	}
-	// st.fork, by hand: it is over the inlining budget, and a call here
-	// costs ~1.5 ns per fork (11.7 against 10.3 ns measured).
+	// st.fork, by hand: a call here costs ~1.5 ns per fork.
 	fr := st.push(a2)
 	if alwaysOffer || w.deque.Len() == 0 {
 		st.promote(w)
 	}
-	fr.armed = armedFirst
-	defer fr.guard(w)
+	// The guard acts only if the first call panics; the test is inline so
+	// that a join that did not panic pays one call at its exit, not two (a
+	// deferred wrapper, then the guard).
+	first := true
+	defer func() {
+		if first {
+			st.afterPanic(w, fr, recover())
+		}
+	}()
 	r1 := f.fn(w, a1)
+	first = false
 	if st.secondInline(w, fr) {
-		r2 := f.fn(w, a2)
-		st.joined(fr)
-		return r1, r2
+		return r1, f.fn(w, a2)
 	}
 	r2, p := st.takeStolen(fr)
 	if p != nil {
@@ -68,39 +83,37 @@ func (f *Func[A, R]) Join(w *Worker, a1, a2 A) (R, R) {
 }
 
 // The steps of a join, shared by Func.Join, Worker.Join and the guard. The
-// caller defers fr.guard between fork and its first call.
+// caller defers afterPanic between fork and its first call.
 
-// fork records a fork of f(arg), keeps one fork on offer (if thieves have
-// nothing to take from this worker, offer its oldest latent fork; latent.go)
-// and arms the guard for the first call.
+// fork records a fork of f(arg) and keeps one fork on offer: if thieves
+// have nothing to take from this worker, offer its oldest latent fork
+// (latent.go). It returns nil, recording nothing, if latentBudget forks of
+// st are latent already: the caller then makes two plain calls.
 func (st *frameStack[A, R]) fork(w *Worker, arg A) *frame[A, R] {
+	if !alwaysOffer && st.depth-st.lo >= latentBudget {
+		if w.deque.Len() == 0 {
+			st.promote(w)
+		}
+		return nil
+	}
 	fr := st.push(arg)
 	if alwaysOffer || w.deque.Len() == 0 {
 		st.promote(w)
 	}
-	fr.armed = armedFirst
 	return fr
 }
 
 // secondInline reports whether the second call is the caller's to run
-// inline: the fork was never offered, or was offered and nobody took it.
-// Otherwise it waits (helping) until the thief has finished. While the
-// second call runs inline its frame stays on the stack, consumed
-// (armedSecond), so that forks inside it go above it and cannot overwrite
-// the guard's state, and promote skips it.
+// inline: the fork was never offered, or was offered and nobody took it;
+// then fr leaves the stack before the second call starts (nothing of the
+// join remains for a thief, and forks inside the call may reuse fr).
+// Otherwise it waits (helping) until the thief has finished.
 func (st *frameStack[A, R]) secondInline(w *Worker, fr *frame[A, R]) bool {
 	if st.lo <= fr.index || w.reclaim(&fr.job) {
-		fr.armed = armedSecond
+		st.depth, st.lo = fr.index, min(st.lo, fr.index)
 		return true
 	}
-	fr.armed = disarmed
 	return false
-}
-
-// joined retires fr after its second call ran inline.
-func (st *frameStack[A, R]) joined(fr *frame[A, R]) {
-	fr.armed = disarmed
-	st.depth, st.lo = fr.index, min(st.lo, fr.index)
 }
 
 // takeStolen retires fr after a thief ran its second call, returning what
@@ -112,37 +125,16 @@ func (st *frameStack[A, R]) takeStolen(fr *frame[A, R]) (R, *PanicError) {
 	return r, p
 }
 
-// guard states (frame.armed).
-const (
-	disarmed    = iota
-	armedFirst  // f(w, a1) is running
-	armedSecond // f(w, a2) is running inline
-)
-
-// guard runs when Join returns and acts only if one of its calls panicked.
-// If the first did, it completes the join before the panic goes on: the
-// second call runs here if no thief took it, or is waited for if one did, so
-// the panic never leaves Join while part of it still runs. Either way the
-// panic continues as a *PanicError (the first call's if both panic).
-func (fr *frame[A, R]) guard(w *Worker) {
-	switch fr.armed {
-	case disarmed:
-		return
-	case armedSecond:
-		fr.stack.joined(fr)
-		panic(asPanicError(recover()))
-	}
-	pe := asPanicError(recover())
-	st := fr.stack
-	// Deeper joins of this stack have run their own guards while the panic
-	// unwound them, so fr is the top frame again.
-	if st.secondInline(w, fr) {
-		func() {
-			defer func() { _ = recover() }() // the first panic wins
-			st.f.fn(w, fr.arg)
-		}()
-		st.joined(fr)
-	} else {
+// afterPanic runs when the first call of fr's join panicked with v. The
+// second call does not start (as in serial code), but the panic must not
+// leave Join while part of it still runs: if a thief took the second call,
+// wait (helping) until it has finished; otherwise pop the frame back. The
+// panic then goes on as a *PanicError (the first call's if both panic).
+func (st *frameStack[A, R]) afterPanic(w *Worker, fr *frame[A, R], v any) {
+	pe := asPanicError(v)
+	// Deeper joins of this stack have left it, normally or through this
+	// guard, while the panic unwound them, so fr is the top frame again.
+	if !st.secondInline(w, fr) {
 		st.takeStolen(fr) // dropped: the first panic wins
 	}
 	panic(pe)
@@ -217,11 +209,6 @@ func (st *frameStack[A, R]) newFrame(index int) *frame[A, R] {
 // promote offers the oldest latent fork to thieves; the owner's deque is
 // empty (latent.go). Owner only.
 func (st *frameStack[A, R]) promote(w *Worker) {
-	// Skip frames whose second call already runs inline: their joins have
-	// come. Every frame below lo is promoted or consumed.
-	for st.lo < st.depth && st.frames[st.lo].armed == armedSecond {
-		st.lo++
-	}
 	if st.lo >= st.depth {
 		return
 	}
@@ -234,12 +221,9 @@ func (st *frameStack[A, R]) promote(w *Worker) {
 // frame is a stealable call f(arg).
 type frame[A, R any] struct {
 	job
-	f     *Func[A, R]
-	stack *frameStack[A, R]
-	index int // position in stack.frames, fixed
-	// armed says which call of this frame's join is running (guard).
-	// Owner-only.
-	armed  uint8
+	f      *Func[A, R]
+	stack  *frameStack[A, R]
+	index  int // position in stack.frames, fixed
 	arg    A
 	result R
 	panic  *PanicError

@@ -57,3 +57,9 @@ func (w *Worker) reclaim(j *job) bool {
 		w.execute(t)
 	}
 }
+
+// latentBudget bounds the forks a frame stack records as latent beyond the
+// promoted ones. A fork past it runs as a plain pair of calls that touches
+// no frame: promotion offers the oldest latent fork, and forks that deep
+// would be offered only after latentBudget steals from this stack.
+const latentBudget = 4

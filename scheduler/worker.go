@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"runtime"
+	"unsafe"
 
 	"github.com/forage-go/forage/deque"
 )
@@ -82,6 +83,12 @@ type Worker struct {
 	// cache lines that thieves read (the Worker structs of a pool are
 	// allocated together).
 	_ [128]byte
+
+	// lastFunc and lastStack cache the Func whose Join w ran last and w's
+	// frame stack for it (a *frameStack of that Func's types): a recursion
+	// finds its stack with one compare instead of a walk through the Func's
+	// stack table. Owner-only.
+	lastFunc, lastStack unsafe.Pointer
 
 	rng  uint64 // xorshift state for victim selection; owner-only
 	tick uint32 // jobs run, for the injector check; owner-only

@@ -14,7 +14,8 @@ import (
 //
 //   - a panic in a catch region is recovered by that catch, as a
 //     *scheduler.PanicError carrying the injected value (or an error
-//     wrapping it) and the stack of the task that panicked;
+//     wrapping it) and the stack of the task that panicked — or as the bare
+//     value if only plain calls, Joins and Func.Joins lie in between;
 //   - a panic in a tree's top region comes out of its Run or RunContext;
 //   - a panic in a submitted subtree reaches the pool's panic handler, or,
 //     without one, is returned by that pool's Close — exactly once, and

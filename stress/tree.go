@@ -63,10 +63,12 @@ type node struct {
 type region struct {
 	want *marker // the panic injected in it, nil if none
 	// wrapped: between the injected panic and the region's end lies a
-	// fork-join call (Join, Func.Join, Scope, For, Reduce, Run), which must
-	// deliver it as a *scheduler.PanicError; otherwise plain calls deliver
-	// the bare value to the catch.
+	// call that must deliver it as a *scheduler.PanicError (Scope, For,
+	// Reduce, Run, or the region ends at a Run or Submit); otherwise plain
+	// calls deliver the bare value to the catch, and joins (viaJoin: Join,
+	// Func.Join) deliver either (the package doc, Panics).
 	wrapped  bool
+	viaJoin  bool
 	boundary *node   // the catch or Submit node that ends the region; nil: the tree's root
 	parent   *region // enclosing region, nil for root and Submit regions
 	inflight atomic.Int64
@@ -423,7 +425,9 @@ func (t *tree) injectPanics(rng *rand.Rand, pct int) {
 		r.wrapped = r.boundary == nil || r.boundary.kind == kSubmit
 		for a := n.parent; a != nil && a != r.boundary; a = a.parent {
 			switch a.kind {
-			case kJoin, kFunc, kScope, kFor, kReduce, kRun, kRunOther:
+			case kJoin, kFunc:
+				r.viaJoin = true
+			case kScope, kFor, kReduce, kRun, kRunOther:
 				r.wrapped = true
 			}
 		}
@@ -622,10 +626,10 @@ func (t *tree) submit(p *scheduler.Pool, n *node) {
 // panic (exactly that, with its stack) or nothing, and only after every task
 // of the region finished.
 //
-// The contract checked is the documented one: Run, Join, Func.Join, Scope,
-// For and Reduce re-panic with a *scheduler.PanicError, and only after the
-// other tasks they started have finished ("If a or b panics, Join still
-// waits for the other, then panics with a *PanicError").
+// The contract checked is the documented one: Run, Scope, For and Reduce
+// re-panic with a *scheduler.PanicError, Join and Func.Join with it or the
+// bare value, and all only after the other tasks they started have finished
+// (the scheduler package doc, Panics).
 func (t *tree) checkRegion(reg *region, got any, where string) error {
 	running := reg.inflight.Load()
 	if reg.want == nil {
@@ -645,10 +649,11 @@ func (t *tree) checkRegion(reg *region, got any, where string) error {
 		return fmt.Errorf("tree %d: %v vanished: %s returned normally", t.index, reg.want, where)
 	}
 	pe, ok := got.(*scheduler.PanicError)
-	if !reg.wrapped {
-		// Only plain calls between the panic and the catch: the bare value.
+	if !reg.wrapped && (!ok || !reg.viaJoin) {
+		// Only plain calls and joins between the panic and the catch: the
+		// bare value (joins may also wrap it; then the checks below apply).
 		if ok || markerOf(&scheduler.PanicError{Value: got}) != reg.want {
-			return fmt.Errorf("tree %d: %s recovered %T %v, want the bare %v (no fork-join call in between)", t.index, where, got, got, reg.want)
+			return fmt.Errorf("tree %d: %s recovered %T %v, want the bare %v (only plain calls and joins in between)", t.index, where, got, got, reg.want)
 		}
 		if running != 0 {
 			return fmt.Errorf("tree %d: %v surfaced at %s while %d of its tasks were still running", t.index, reg.want, where, running)
