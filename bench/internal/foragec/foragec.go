@@ -57,7 +57,10 @@ func (e *engine) Close() {
 	}
 }
 
-// code returns forage's code for w.
+// code returns forage's code for w. The kernel constructors are
+// go:noinline: inlined here, their closures were cloned into code and
+// compiled without the inlining they get on their own (the UTS kernel
+// called uts.Stats.Add six times per node instead of inlining it).
 func code(w work.Workload) (func(*scheduler.Pool) work.Answer, error) {
 	switch w := w.(type) {
 	case *work.Fib:
@@ -85,6 +88,7 @@ func runOn(p *scheduler.Pool, f func(w *scheduler.Worker) work.Answer) work.Answ
 	return a
 }
 
+//go:noinline
 func fib(wl *work.Fib) func(*scheduler.Pool) work.Answer {
 	cutoff := wl.Cutoff
 	var f *scheduler.Func[int, int64]
@@ -106,6 +110,7 @@ type nqArgs struct {
 	j, lo, hi int
 }
 
+//go:noinline
 func nqueens(wl *work.NQueens) func(*scheduler.Pool) work.Answer {
 	n := wl.N
 	var f *scheduler.Func[nqArgs, int64]
@@ -147,6 +152,8 @@ type utsArgs struct {
 }
 
 // utsCount is the suite's UTS traversal (work.UTS) with forage's Func.
+//
+//go:noinline
 func utsCount(wl *work.UTS) func(*scheduler.Pool) work.Answer {
 	t := wl.Params()
 	var f *scheduler.Func[utsArgs, uts.Stats]
@@ -189,6 +196,8 @@ func utsCount(wl *work.UTS) func(*scheduler.Pool) work.Answer {
 
 // sortInts calls scheduler.Sort: forage's own parallel merge sort, whose
 // shape differs from the suite's (see docs/benchmarks.md).
+//
+//go:noinline
 func sortInts(wl *work.Sort) func(*scheduler.Pool) work.Answer {
 	return func(p *scheduler.Pool) work.Answer {
 		return runOn(p, func(w *scheduler.Worker) work.Answer {
@@ -199,6 +208,8 @@ func sortInts(wl *work.Sort) func(*scheduler.Pool) work.Answer {
 }
 
 // sum calls scheduler.Reduce over the elements: forage picks the chunks.
+//
+//go:noinline
 func sum(wl *work.Sum) func(*scheduler.Pool) work.Answer {
 	leaf := func(_ *scheduler.Worker, lo, hi int) int64 { return work.SumSlice(wl.Data[lo:hi]) }
 	add := func(a, b int64) int64 { return a + b }
@@ -216,6 +227,7 @@ type mmArgs struct {
 	lo, hi     int
 }
 
+//go:noinline
 func matmul(wl *work.MatMul) func(*scheduler.Pool) work.Answer {
 	var f *scheduler.Func[mmArgs, struct{}]
 	f = scheduler.NewFunc(func(w *scheduler.Worker, m mmArgs) struct{} {
@@ -246,6 +258,8 @@ func matmul(wl *work.MatMul) func(*scheduler.Pool) work.Answer {
 }
 
 // tiny submits each task from outside the pool with Pool.Submit.
+//
+//go:noinline
 func tiny(wl *work.Tiny) func(*scheduler.Pool) work.Answer {
 	return func(p *scheduler.Pool) work.Answer {
 		var wg sync.WaitGroup
