@@ -17,7 +17,7 @@
 // Usage:
 //
 //	forage-bench [-quick] [-workloads fib,sort] [-contenders forage,ants]
-//	             [-workers 1,2] [-runs 5] [-min-cell-time 2s] [-out dir]
+//	             [-workers 1,2] [-runs 5] [-min-cell-time 1.2s] [-out dir]
 //	             [-formats png,svg]
 //
 // See docs/benchmarks.md.
@@ -65,11 +65,12 @@ func defaultWorkers() string {
 	return strings.Join(ws, ",")
 }
 
-// defaultMinCellTime: at full size, a cell shorter than this (fib(35) with
-// cutoff and the sum take about a second for 5 repetitions of 8 contenders)
-// repeats until it has measured this long, so that its medians come from
-// more than 5 runs of 20–50 ms each; it adds about 10 s to the default suite.
-const defaultMinCellTime = 2 * time.Second
+// defaultMinCellTime: at full size, a cell shorter than this (the sum
+// takes about 0.6 s for 5 repetitions of 8 contenders) repeats until it has
+// measured this long, so that its medians come from more than 5 runs of
+// 16 ms; it adds about 2 s to the default suite (2 s, the first value,
+// added about 10 s and pushed the suite past its five minutes).
+const defaultMinCellTime = 1200 * time.Millisecond
 
 func run(args []string) int {
 	fs := flag.NewFlagSet("forage-bench", flag.ContinueOnError)
@@ -80,7 +81,7 @@ func run(args []string) int {
 		contenders = fs.String("contenders", "", "comma-separated contenders (default all; serial always runs)")
 		workers    = fs.String("workers", defaultWorkers(), "comma-separated worker counts")
 		runs       = fs.Int("runs", 5, "timed runs per contender and cell (median, min, max)")
-		minCell    = fs.Duration("min-cell-time", -1, "repeat a cell whose runs took less than this (up to 4×runs); default 2s at full size, 0 otherwise")
+		minCell    = fs.Duration("min-cell-time", -1, "repeat a cell whose runs took less than this (up to 4×runs); default 1.2s at full size, 0 otherwise")
 		out        = fs.String("out", "results", "directory for the tables, CSV, raw lines and plots (\"\" for none)")
 		formats    = fs.String("formats", "png,svg", "plot formats")
 		runTimeout = fs.Duration("run-timeout", time.Minute, "a run taking longer is a hang")

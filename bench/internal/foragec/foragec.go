@@ -93,6 +93,9 @@ func fib(wl *work.Fib) func(*scheduler.Pool) work.Answer {
 	cutoff := wl.Cutoff
 	var f *scheduler.Func[int, int64]
 	f = scheduler.NewFunc(func(w *scheduler.Worker, n int) int64 {
+		if n < 2 { // a leaf: no call, as in FibSerial and the peers' kernel
+			return int64(n)
+		}
 		if n <= cutoff {
 			return work.FibSerial(n)
 		}

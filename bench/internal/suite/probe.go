@@ -42,7 +42,9 @@ func RunProbes(spec ProbeSpec) ([]Probe, error) {
 		runtime.GOMAXPROCS(spec.Workers)
 	}
 	if spec.Stall <= 0 {
-		spec.Stall = 250 * time.Millisecond
+		// A live run forks every few microseconds; 100 ms without a fork
+		// is a deadlock, and each probed workload waits this long.
+		spec.Stall = 100 * time.Millisecond
 	}
 	if spec.Limit <= 0 {
 		spec.Limit = 20 * time.Second

@@ -84,6 +84,9 @@ func (f *Fib) Serial() Answer { return Answer{FibSerial(f.N)} }
 func (f *Fib) Peer(p peer.Peer) Answer { return Answer{fibPeer(p, f.N, f.Cutoff)} }
 
 func fibPeer(p peer.Peer, n, cutoff int) int64 {
+	if n < 2 { // a leaf: no call, as in FibSerial
+		return int64(n)
+	}
 	if n <= cutoff {
 		return FibSerial(n)
 	}
