@@ -148,3 +148,44 @@ func FuzzInjector(f *testing.F) {
 		}
 	})
 }
+
+// TestInjectorRecyclesEmptySegments: segments drained by one injector come
+// back empty to the next (freeSegments), whose FIFO order is intact.
+func TestInjectorRecyclesEmptySegments(t *testing.T) {
+	jobs := make([]job, 4*segmentLen)
+	dst := make([]entry, 64)
+	for round := range 3 {
+		var q injector
+		for i := range jobs {
+			q.push(entry{j: &jobs[i]}, true)
+		}
+		next := 0
+		for {
+			n := q.take(dst, 1)
+			if n == 0 {
+				break
+			}
+			for _, e := range dst[:n] {
+				if e.j != &jobs[next] || e.fn != nil {
+					t.Fatalf("round %d: entry %d is not job %d", round, next, next)
+				}
+				next++
+			}
+		}
+		if next != len(jobs) {
+			t.Fatalf("round %d: took %d of %d", round, next, len(jobs))
+		}
+	}
+	// Whatever the pool holds now is empty.
+	for range 8 {
+		s := freeSegments.Get().(*segment)
+		if s.next != nil {
+			t.Fatal("freeSegments returned a linked segment")
+		}
+		for i, e := range s.entries {
+			if e.fn != nil || e.j != nil {
+				t.Fatalf("freeSegments returned a segment with entry %d set", i)
+			}
+		}
+	}
+}
