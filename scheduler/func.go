@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/forage-go/forage/internal/chaos"
 )
 
 // Func is a typed function made for allocation-free fork-join: the hot path
@@ -66,7 +68,20 @@ func (st *frameStack[A, R]) joinRecorded(w *Worker, a1, a2 A) (R, R) {
 	f := st.f
 	// st.fork, by hand.
 	fr := st.push(a2)
-	if alwaysOffer || w.deque.Len() == 0 {
+	if alwaysOffer {
+		// promote and Worker.push by hand: every older frame is on offer
+		// already, so this one is the oldest latent fork.
+		st.lo = st.depth
+		fr.latch.reset()
+		fr.ctx = w.ctx
+		w.deque.Push(&fr.job)
+		// sleeper.notify by hand (it is over the inlining budget): after
+		// the SC store of the push, wake a sleeper if nobody searches.
+		chaos.Point()
+		if st := w.pool.sleep.state.Load(); searchingOf(st) == 0 && sleepingOf(st) > 0 {
+			w.pool.sleep.wakeOne()
+		}
+	} else if w.deque.Len() == 0 {
 		st.promote(w)
 	}
 	// The guard acts only if the first call panics; the test is inline so
@@ -80,6 +95,16 @@ func (st *frameStack[A, R]) joinRecorded(w *Worker, a1, a2 A) (R, R) {
 	}()
 	r1 := f.fn(w, a1)
 	first = false
+	if alwaysOffer {
+		// reclaim's first step by hand: the frame is usually still on top.
+		if j, ok := w.deque.Pop(); ok {
+			if j == &fr.job {
+				st.depth, st.lo = fr.index, fr.index
+				return r1, f.fn(w, a2)
+			}
+			w.execute(j) // another promoted fork: run it, then the general path
+		}
+	}
 	if st.secondInline(w, fr) {
 		return r1, f.fn(w, a2)
 	}
