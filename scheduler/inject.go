@@ -80,7 +80,7 @@ func (q *injector) push(e entry, check bool) bool {
 // submissions to a busy pool queues thousands of segments (10^6 tasks, 16
 // MB), and allocating them anew for each burst made the GC scan and clear
 // them again and again (~10% of the CPU time of BenchmarkSubmit1M). Every
-// segment in it is empty: take clears entries as it copies them out.
+// segment in it is empty: unlinkHead clears a drained segment first.
 var freeSegments = sync.Pool{New: func() any { return new(segment) }}
 
 // link appends an empty segment (the spare if there is one).
@@ -124,14 +124,19 @@ func (q *injector) take(dst []entry, workers int) int {
 		if q.headPos == segmentLen {
 			q.unlinkHead()
 		}
+		// Read only: a taker that cleared each entry here wrote to the
+		// cache lines the submitter was filling a few entries further on,
+		// and the two pulled them back and forth. Taken entries are cleared
+		// in bulk instead, when their segment is drained or the queue
+		// empties (so that the GC can have what they reference).
 		dst[i] = q.head.entries[q.headPos]
-		q.head.entries[q.headPos] = entry{} // let the GC have it once run
 		q.headPos++
 	}
 	q.count -= n
 	if q.count == 0 {
 		// Empty: start over at the beginning of the segment, which keeps a
 		// queue that never backs up inside one segment.
+		clear(q.head.entries[:q.headPos])
 		q.headPos, q.tailPos = 0, 0
 		if q.head != q.tail {
 			panic("forage: internal error: injector empty with segments left")
@@ -147,7 +152,7 @@ func (q *injector) unlinkHead() {
 	s := q.head
 	q.head, q.headPos = s.next, 0
 	s.next = nil
-	// Entries already cleared as they were taken.
+	s.entries = [segmentLen]entry{} // every entry was taken: drop them
 	if q.spare == nil {
 		q.spare = s
 	} else {
