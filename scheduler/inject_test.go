@@ -189,3 +189,22 @@ func TestInjectorRecyclesEmptySegments(t *testing.T) {
 		}
 	}
 }
+
+// TestInjectorEmptiedHoldsNothing: taken entries are not cleared one by
+// one, but once the queue is empty the segment it keeps references nothing,
+// so an idle pool does not keep submitted closures alive.
+func TestInjectorEmptiedHoldsNothing(t *testing.T) {
+	var q injector
+	jobs := make([]job, 40)
+	dst := make([]entry, 16)
+	for i := range jobs {
+		q.push(entry{j: &jobs[i]}, true)
+	}
+	for q.take(dst, 1) > 0 {
+	}
+	for i, e := range q.head.entries {
+		if e.fn != nil || e.j != nil {
+			t.Fatalf("entry %d still set after the queue emptied", i)
+		}
+	}
+}
