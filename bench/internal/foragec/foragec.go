@@ -57,10 +57,10 @@ func (e *engine) Close() {
 	}
 }
 
-// code returns forage's code for w. The kernel constructors are
-// go:noinline: inlined here, their closures were cloned into code and
-// compiled without the inlining they get on their own (the UTS kernel
-// called uts.Stats.Add six times per node instead of inlining it).
+// code returns forage's code for w. The kernel constructors are never
+// inlined: inlined here, their closures were cloned into code and compiled
+// without the inlining they get on their own (the UTS kernel called
+// uts.Stats.Add six times per node instead of inlining it).
 func code(w work.Workload) (func(*scheduler.Pool) work.Answer, error) {
 	switch w := w.(type) {
 	case *work.Fib:
