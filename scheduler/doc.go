@@ -38,11 +38,12 @@
 // caller with a *PanicError (value and the stack of the goroutine that
 // panicked) after the other tasks involved have finished. Join and
 // Func.Join let a panic go on once no part of the join runs any more: as a
-// *PanicError when it crossed goroutines (a stolen half) or when the join
-// had to wait for one, else as the value itself, as in serial code — code
-// that recovers inside a task should accept both (errors.As and
-// PanicError.Value). Submit's panics go to the panic handler
-// (WithPanicHandler) or are returned by Close.
+// *PanicError when it came from a thief or crossed a join that recorded its
+// fork (the few joins nearest the root of a task do; deeper ones are plain
+// calls), else as the value itself, as in serial code — code that recovers
+// inside a task should accept both (errors.As and PanicError.Value).
+// Submit's panics go to the panic handler (WithPanicHandler) or are
+// returned by Close.
 //
 // # Caveats
 //

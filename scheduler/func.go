@@ -73,7 +73,6 @@ func (st *frameStack[A, R]) joinRecorded(w *Worker, a1, a2 A) (R, R) {
 		// already, so this one is the oldest latent fork.
 		st.lo = st.depth
 		fr.latch.reset()
-		fr.ctx = w.ctx
 		w.deque.Push(&fr.job)
 		// sleeper.notify by hand (it is over the inlining budget): after
 		// the SC store of the push, wake a sleeper if nobody searches.
@@ -100,6 +99,7 @@ func (st *frameStack[A, R]) joinRecorded(w *Worker, a1, a2 A) (R, R) {
 		if j, ok := w.deque.Pop(); ok {
 			if j == &fr.job {
 				st.depth, st.lo = fr.index, fr.index
+				st.retire(fr)
 				return r1, f.fn(w, a2)
 			}
 			w.execute(j) // another promoted fork: run it, then the general path
@@ -144,6 +144,7 @@ func (st *frameStack[A, R]) fork(w *Worker, arg A) *frame[A, R] {
 func (st *frameStack[A, R]) secondInline(w *Worker, fr *frame[A, R]) bool {
 	if st.lo <= fr.index || w.reclaim(&fr.job) {
 		st.depth, st.lo = fr.index, min(st.lo, fr.index)
+		st.retire(fr)
 		return true
 	}
 	return false
@@ -155,22 +156,36 @@ func (st *frameStack[A, R]) takeStolen(fr *frame[A, R]) (R, *PanicError) {
 	r, p := fr.result, fr.panic
 	fr.result, fr.panic = *new(R), nil
 	st.depth, st.lo = fr.index, fr.index
+	st.retire(fr)
 	return r, p
 }
 
 // afterPanic runs when the first call of fr's join panicked with v. The
-// second call does not start (as in serial code), but the panic must not
-// leave Join while part of it still runs: if a thief took the second call,
-// wait (helping) until it has finished; otherwise pop the frame back. The
-// panic then goes on as a *PanicError (the first call's if both panic).
+// join does not run the second call itself (as in serial code), but the
+// panic must not leave Join while part of it still runs: if the frame was
+// offered and a thief took it, wait until the thief has finished; otherwise
+// pop the frame back. Waiting helps with other work, which may include this
+// worker's own offered forks — possibly the second call of an enclosing join
+// whose first call is the one unwinding; that is allowed (an offered fork
+// may run before its join comes), and that join's guard then finds it done.
+// The panic then goes on as a *PanicError (the first call's if both panic).
+//
+// v is nil only under runtime.Goexit (panic(nil) arrives as a
+// *runtime.PanicNilError): the join is completed the same way and Goexit
+// goes on; it is not turned into a panic.
 func (st *frameStack[A, R]) afterPanic(w *Worker, fr *frame[A, R], v any) {
-	pe := asPanicError(v)
+	var pe *PanicError
+	if v != nil {
+		pe = asPanicError(v) // the stack now, before helping runs anything
+	}
 	// Deeper joins of this stack have left it, normally or through this
 	// guard, while the panic unwound them, so fr is the top frame again.
 	if !st.secondInline(w, fr) {
 		st.takeStolen(fr) // dropped: the first panic wins
 	}
-	panic(pe)
+	if pe != nil {
+		panic(pe)
+	}
 }
 
 // stackFor returns w's frame stack for f. (The owner check matters: keys of
@@ -214,11 +229,12 @@ type frameStack[A, R any] struct {
 	frames []*frame[A, R]
 	depth  int // frames[:depth] belong to joins in progress
 	lo     int // frames[:lo] have been promoted (offered to thieves)
+	used   int // frames[:used] may hold an argument or context (retire)
 	// Pad to 128 bytes (a size class whose objects are 128-byte aligned):
 	// the stacks of a pool's workers are allocated together, and depth is
 	// written at every fork. Unpadded, two workers' stacks shared a pair of
 	// cache lines and fib at 2 workers ran no faster than at 1.
-	_ [128 - 7*8]byte
+	_ [128 - 8*8]byte
 }
 
 // push records a fork of f(arg) and returns its frame.
@@ -228,8 +244,30 @@ func (st *frameStack[A, R]) push(arg A) *frame[A, R] {
 	}
 	fr := st.frames[st.depth]
 	fr.arg = arg
+	// The fork belongs to the Run w works for now; it may be offered much
+	// later, while w runs another Run's job (helping, or an inline
+	// RunContext), so the context is taken here, not at the offer.
+	fr.ctx = st.owner.ctx
 	st.depth++
+	st.used = max(st.used, st.depth)
 	return fr
+}
+
+// retire is called when fr's join is done with it. Once the outermost
+// recorded join (frame 0) is done, every frame is at rest: drop the
+// arguments and contexts they still hold, so that they keep none of the
+// caller's closures alive. (Clearing each frame as it retires cost the
+// unbalanced tree ~3% per node; this clears each used frame once per
+// outermost join.)
+func (st *frameStack[A, R]) retire(fr *frame[A, R]) {
+	if fr.index != 0 {
+		return
+	}
+	var zero A
+	for _, f := range st.frames[:st.used] {
+		f.arg, f.ctx = zero, nil
+	}
+	st.used = 0
 }
 
 func (st *frameStack[A, R]) newFrame(index int) *frame[A, R] {

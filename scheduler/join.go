@@ -19,15 +19,16 @@ const waitSpins = 64
 // worker never blocks while work exists and Join never deadlocks, whatever
 // the worker count.
 //
-// Panics: if a panics, b does not start — as in serial code — unless a thief
-// has taken it already; then Join waits until it has finished. If b panics,
-// a has finished. Either way the panic leaves Join only when no part of the
-// join runs any more: the first panic (a's if both panic), as a *PanicError
-// if it came from a thief or Join had to complete the join first, else as
-// the value itself (see the package doc, Panics). Run's caller always gets
-// a *PanicError. (Running b after a's panic, as rayon does, would need a
-// deferred guard on every join: ~2.5 ns, half the cost of a fork;
-// docs/design.md.)
+// Panics: if a panics, Join does not run b itself — as in serial code. b
+// runs only if a thief has taken it, or if this worker, while the panic
+// waits for a stolen half of some join nested in a, helps with other work
+// and picks b up like any offered job; in both cases Join waits until b has
+// finished. If b panics, a has finished. Either way the panic leaves Join
+// only when no part of the join runs any more: the first panic (a's if both
+// panic), as a *PanicError or as the value itself (see the package doc,
+// Panics). Run's caller always gets a *PanicError. (Always running b after
+// a's panic, as rayon does, would need a deferred guard on every join:
+// ~2.5 ns, half the cost of a fork; docs/design.md.)
 //
 // Under a RunContext whose context is cancelled, a half that a thief picks
 // up after the cancellation is skipped, not run, and Join returns normally;

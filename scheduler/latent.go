@@ -53,8 +53,8 @@ package scheduler
 
 // reclaim completes a promoted fork j at its join: pop it back (true: the
 // caller runs it inline), or wait for its thief while helping (false). A job
-// popped on the way that is not j is another promoted fork or an injected
-// job that this worker may run now as well as later: run it and look again.
+// popped on the way that is not j is another stack's promoted fork, which
+// this worker may run now as well as later: run it and look again.
 func (w *Worker) reclaim(j *job) bool {
 	for {
 		t, ok := w.deque.Pop()

@@ -355,9 +355,9 @@ func (w *Worker) stealFrom(v *Worker, contended *bool) *job {
 	return nil
 }
 
-// push makes j stealable and wakes a sleeper if nobody is searching.
+// push makes j stealable and wakes a sleeper if nobody is searching. j.ctx
+// was set when the fork was recorded (frameStack.push).
 func (w *Worker) push(j *job) {
-	j.ctx = w.ctx
 	w.deque.Push(j)
 	w.pool.sleep.notify()
 }

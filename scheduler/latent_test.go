@@ -1,0 +1,100 @@
+package scheduler_test
+
+import (
+	"context"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/forage-go/forage/scheduler"
+)
+
+// TestLateOfferKeepsItsRunsContext: a fork recorded as latent under one Run
+// and offered later, while its worker runs code under another RunContext
+// (here inline, and then cancelled), still belongs to the first Run: the
+// thief that takes it runs it instead of skipping it as cancelled. (Found
+// by review: the context used to be taken when the fork was offered, and
+// the outer Join silently returned a zero second result.)
+func TestLateOfferKeepsItsRunsContext(t *testing.T) {
+	p := newPool(t, 2)
+	release := make(chan struct{})
+	blockerStarted := make(chan struct{})
+	stolenOuter := make(chan struct{})
+	ctxB, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var secondRan atomic.Bool
+	var fa *scheduler.Func[int, int]
+	fa = scheduler.NewFunc(func(w *scheduler.Worker, op int) int {
+		switch op {
+		case 1: // the first call of the latent join, on the Run's worker
+			close(release) // the other worker is free now: it steals the outer fork
+			select {
+			case <-stolenOuter:
+			case <-time.After(hangTimeout):
+				t.Error("the outer fork was never stolen")
+				return 1
+			}
+			// Inline RunContext under ctxB: its first fork offers the
+			// latent fa fork (the deque is empty again).
+			_ = p.RunContext(ctxB, func(w *scheduler.Worker) { fa.Join(w, 3, 4) })
+			return 1
+		case 2:
+			secondRan.Store(true)
+			return 2
+		case 3: // inside the inner RunContext, with the fa fork on offer
+			cancel()
+			steals := p.Stats().Total.Steals
+			deadline := time.Now().Add(hangTimeout)
+			for p.Stats().Total.Steals == steals && time.Now().Before(deadline) {
+				runtime.Gosched() // until the free worker has taken the offer
+			}
+			return 3
+		}
+		return op
+	})
+	var r2 int
+	within(t, hangTimeout, func() {
+		if err := p.Submit(func(*scheduler.Worker) { close(blockerStarted); <-release }); err != nil {
+			t.Fatal(err)
+		}
+		<-blockerStarted
+		p.Run(func(w *scheduler.Worker) {
+			w.Join(func(w *scheduler.Worker) {
+				_, r2 = fa.Join(w, 1, 2) // the deque holds the outer fork: latent
+			}, func(*scheduler.Worker) { close(stolenOuter) })
+		})
+	})
+	if r2 != 2 || !secondRan.Load() {
+		t.Fatalf("the Run was never cancelled, but its Join's second call was skipped: r2=%d ran=%v", r2, secondRan.Load())
+	}
+}
+
+// TestJoinKeepsNothingAlive: once Join, Run and Close have returned, the
+// frame that recorded b no longer references b or what b captured.
+func TestJoinKeepsNothingAlive(t *testing.T) {
+	p, err := scheduler.New(scheduler.WithWorkers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	freed := make(chan struct{})
+	func() {
+		buf := new([1 << 20]byte)
+		runtime.SetFinalizer(buf, func(*[1 << 20]byte) { close(freed) })
+		p.Run(func(w *scheduler.Worker) {
+			w.Join(func(*scheduler.Worker) {}, func(*scheduler.Worker) { buf[0]++ })
+		})
+	}()
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for range 50 {
+		runtime.GC() // finalizers are queued by a collection
+		select {
+		case <-freed:
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatal("b's captured buffer is still reachable after Join, Run and Close returned")
+}
