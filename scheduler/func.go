@@ -77,7 +77,7 @@ func (st *frameStack[A, R]) joinRecorded(w *Worker, a1, a2 A) (R, R) {
 		// sleeper.notify by hand (it is over the inlining budget): after
 		// the SC store of the push, wake a sleeper if nobody searches.
 		chaos.Point()
-		if st := w.pool.sleep.state.Load(); searchingOf(st) == 0 && sleepingOf(st) > 0 {
+		if s := w.pool.sleep.state.Load(); searchingOf(s) == 0 && sleepingOf(s) > 0 {
 			w.pool.sleep.wakeOne()
 		}
 	} else if w.deque.Len() == 0 {
