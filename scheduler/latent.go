@@ -25,9 +25,11 @@ package scheduler
 // latentBudget unpromoted ones (frames[lo:depth]); a fork made while that
 // many are latent is not recorded at all: Join runs it as two plain calls,
 // with no frame, no guard and no store (about 2 ns over serial code instead
-// of about 7). Such a fork can never be offered, which costs parallelism only
-// after latentBudget steals from one stack before its joins return, and then
-// only until the recorded joins complete and recording resumes. A frame
+// of about 7). Such a fork can never be offered: once thieves have taken the
+// recorded ones, the next offers are forks recorded later, deeper in the
+// recursion and smaller, until the older joins return (UTS T3 steals about
+// 5,000 times per run instead of about 370, at the same speed; a budget of
+// 16 or 64 changed neither T3 nor fib(35) with cutoff 20). A frame
 // leaves the stack when its second call starts inline, so the stack holds
 // only joins whose first call runs (or whose stolen second call is awaited),
 // and recording resumes as soon as one of them reaches its join.
