@@ -4,8 +4,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"unsafe"
-
-	"github.com/forage-go/forage/internal/chaos"
 )
 
 // Func is a typed function made for allocation-free fork-join: the hot path
@@ -74,12 +72,7 @@ func (st *frameStack[A, R]) joinRecorded(w *Worker, a1, a2 A) (R, R) {
 		st.lo = st.depth
 		fr.latch.reset()
 		w.deque.Push(&fr.job)
-		// sleeper.notify by hand (it is over the inlining budget): after
-		// the SC store of the push, wake a sleeper if nobody searches.
-		chaos.Point()
-		if s := w.pool.sleep.state.Load(); searchingOf(s) == 0 && sleepingOf(s) > 0 {
-			w.pool.sleep.wakeOne()
-		}
+		w.pool.sleep.notify()
 	} else if w.deque.Len() == 0 {
 		st.promote(w)
 	}
