@@ -225,7 +225,7 @@ type frameStack[A, R any] struct {
 	used   int // frames[:used] may hold an argument or context (retire)
 	// Pad to 128 bytes (a size class whose objects are 128-byte aligned):
 	// the stacks of a pool's workers are allocated together, and depth is
-	// written at every fork. Unpadded, two workers' stacks shared a pair of
+	// written at every recorded fork. Unpadded, two workers' stacks shared a pair of
 	// cache lines and fib at 2 workers ran no faster than at 1.
 	_ [128 - 8*8]byte
 }
