@@ -41,7 +41,11 @@ func (w *Worker) Join(a, b func(w *Worker)) {
 	// Func.Join's steps on closureJoin's frames, except that a is called
 	// directly: through the Func it would be an argument of an indirect
 	// call, which escape analysis must assume escapes (one more allocation).
-	st := closureJoin.stackFor(w)
+	st := w.closureStack // closureJoin.stackFor(w), cached: one load
+	if st == nil {
+		st = closureJoin.stackFor(w)
+		w.closureStack = st
+	}
 	fr := st.fork(w, b)
 	if fr == nil { // not recorded: a plain pair of calls (Func.Join)
 		a(w)

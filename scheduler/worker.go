@@ -89,6 +89,9 @@ type Worker struct {
 	// finds its stack with one compare instead of a walk through the Func's
 	// stack table. Owner-only.
 	lastFunc, lastStack unsafe.Pointer
+	// closureStack is w's frame stack for closure joins (Worker.Join), once
+	// made. Owner-only.
+	closureStack *frameStack[func(*Worker), struct{}]
 
 	rng  uint64 // xorshift state for victim selection; owner-only
 	tick uint32 // jobs run, for the injector check; owner-only
