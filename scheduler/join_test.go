@@ -207,6 +207,13 @@ func TestOversubscribedGOMAXPROCS(t *testing.T) {
 // while Run's root forks Join(a, b); a then lets X finish and waits (up to 2
 // s, a turn-a-hang-into-a-failure bound) for b to start on the other worker.
 func TestJoinForkServesLaterIdleWorker(t *testing.T) {
+	requireJoinServesFreedWorker(t, func(w *scheduler.Worker, join func()) { join() })
+}
+
+// requireJoinServesFreedWorker runs the choreography above five times, with
+// Run's root making its Join inside enclose, and requires b to be taken by
+// the worker freed during a each time.
+func requireJoinServesFreedWorker(t *testing.T, enclose func(w *scheduler.Worker, join func())) {
 	p := strictPool(t, 2)
 	within(t, hangTimeout, func() {
 		for round := range 5 {
@@ -216,21 +223,23 @@ func TestJoinForkServesLaterIdleWorker(t *testing.T) {
 			var aID, bID int
 			stolen := false
 			p.Run(func(w *scheduler.Worker) {
-				bStarted := make(chan int, 1)
-				w.Join(func(w *scheduler.Worker) {
-					aID = w.ID()
-					close(release) // the other worker runs out of work now
-					select {
-					case bID = <-bStarted:
-						stolen = true
-					case <-time.After(2 * time.Second):
+				enclose(w, func() {
+					bStarted := make(chan int, 1)
+					w.Join(func(w *scheduler.Worker) {
+						aID = w.ID()
+						close(release) // the other worker runs out of work now
+						select {
+						case bID = <-bStarted:
+							stolen = true
+						case <-time.After(2 * time.Second):
+						}
+					}, func(w *scheduler.Worker) {
+						bStarted <- w.ID()
+					})
+					if !stolen {
+						bID = <-bStarted // b ran inline after a
 					}
-				}, func(w *scheduler.Worker) {
-					bStarted <- w.ID()
 				})
-				if !stolen {
-					bID = <-bStarted // b ran inline after a
-				}
 			})
 			require.NotEqual(t, busy, aID, "the root ran on the free worker")
 			require.Truef(t, stolen, "round %d: b was never taken by the worker that went idle during a (b ran on worker %d after a)", round, bID)
@@ -245,37 +254,10 @@ func TestJoinForkServesLaterIdleWorker(t *testing.T) {
 // half. (When spawned tasks shared the fork deque, the fork looked like it
 // had company on offer and stayed latent: b ran after a.)
 func TestJoinOfferedBesideSpawnedWork(t *testing.T) {
-	p := strictPool(t, 2)
-	within(t, hangTimeout, func() {
-		for round := range 5 {
-			xStarted, release := make(chan int, 1), make(chan struct{})
-			require.NoError(t, p.Submit(func(w *scheduler.Worker) { xStarted <- w.ID(); <-release }))
-			busy := <-xStarted
-			var aID, bID int
-			stolen := false
-			p.Run(func(w *scheduler.Worker) {
-				w.Scope(func(s *scheduler.Scope) {
-					s.SpawnFrom(w, func(*scheduler.Worker) {})
-					bStarted := make(chan int, 1)
-					w.Join(func(w *scheduler.Worker) {
-						aID = w.ID()
-						close(release) // the other worker runs out of work now
-						select {
-						case bID = <-bStarted:
-							stolen = true
-						case <-time.After(2 * time.Second):
-						}
-					}, func(w *scheduler.Worker) {
-						bStarted <- w.ID()
-					})
-					if !stolen {
-						bID = <-bStarted
-					}
-				})
-			})
-			require.NotEqual(t, busy, aID, "the root ran on the free worker")
-			require.Truef(t, stolen, "round %d: b was never taken by the worker that went idle during a (b ran on worker %d after a)", round, bID)
-			require.NotEqual(t, aID, bID)
-		}
+	requireJoinServesFreedWorker(t, func(w *scheduler.Worker, join func()) {
+		w.Scope(func(s *scheduler.Scope) {
+			s.SpawnFrom(w, func(*scheduler.Worker) {})
+			join()
+		})
 	})
 }

@@ -812,13 +812,7 @@ func TestCloseWaitsForBacklog(t *testing.T) {
 		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
 			p, err := scheduler.New(scheduler.WithWorkers(workers))
 			require.NoError(t, err)
-			gate := make(chan struct{})
-			var holding sync.WaitGroup
-			holding.Add(workers)
-			for range workers {
-				require.NoError(t, p.Submit(func(*scheduler.Worker) { holding.Done(); <-gate }))
-			}
-			within(t, hangTimeout, holding.Wait)
+			gate := holdWorkers(t, p, workers)
 			const n = 20_000
 			counts := make([]atomic.Int32, n)
 			var ran atomic.Int64
@@ -930,13 +924,7 @@ func TestSubmitNotStarvedByFlood(t *testing.T) {
 					}
 				}
 			}
-			gate := make(chan struct{})
-			var holding sync.WaitGroup
-			holding.Add(workers)
-			for range workers {
-				require.NoError(t, p.Submit(func(*scheduler.Worker) { holding.Done(); <-gate }))
-			}
-			within(t, hangTimeout, holding.Wait)
+			gate := holdWorkers(t, p, workers)
 			allRan := make(chan struct{})
 			for range 3 {
 				require.NoError(t, p.Submit(func(*scheduler.Worker) {
@@ -953,4 +941,17 @@ func TestSubmitNotStarvedByFlood(t *testing.T) {
 			require.NoError(t, p.Close()) // the flood stops resubmitting once they ran
 		})
 	}
+}
+
+// holdWorkers submits one task per worker of p that blocks until the
+// returned channel is closed, and returns once every worker runs one.
+func holdWorkers(t *testing.T, p *scheduler.Pool, workers int) chan struct{} {
+	gate := make(chan struct{})
+	var holding sync.WaitGroup
+	holding.Add(workers)
+	for range workers {
+		require.NoError(t, p.Submit(func(*scheduler.Worker) { holding.Done(); <-gate }))
+	}
+	within(t, hangTimeout, holding.Wait)
+	return gate
 }
