@@ -16,7 +16,7 @@ import (
 // parked in that window is woken (docs/model.md lists this abstraction).
 // docs/design.md §9 has the measurements that shaped it.
 type injector struct {
-	mu sync.Mutex
+	mu spinMutex
 	// The queue is a list of fixed-size segments, oldest first: pushes
 	// fill tail, takes drain head. A backlog grows by linking a segment,
 	// never by copying, and an emptied segment is kept as spare for the
