@@ -25,8 +25,11 @@ func TestInjectorFIFOAcrossSegments(t *testing.T) {
 				next++
 			}
 		}
-		if got, want := int(q.size.Load()), pushed-next; got != want {
-			t.Fatalf("size %d, want %d", got, want)
+		if got, want := q.count, pushed-next; got != want {
+			t.Fatalf("count %d, want %d", got, want)
+		}
+		if q.empty() != (pushed == next) {
+			t.Fatalf("empty() = %v with %d queued", q.empty(), pushed-next)
 		}
 	}
 	for next < pushed {
@@ -86,7 +89,7 @@ func TestInjectorFairShare(t *testing.T) {
 // FuzzInjector drives the injector with a byte program against a slice
 // model: push (checked or not), take with a destination size and a worker
 // count, close. Every take must return the model's oldest entries, in order,
-// and exactly its fair share; size must track emptiness; after close,
+// and exactly its fair share; empty() must track emptiness; after close,
 // checked pushes are refused and accepted counts them all.
 func FuzzInjector(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 1, 2, 3, 0, 9, 9, 9})

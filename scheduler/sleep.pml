@@ -132,7 +132,7 @@ inline takeInjected(limit) {
 			:: moved > limit -> moved = limit
 			:: else
 			fi;
-			inj = inj - moved;              /* take: "q.count -= n"; "q.size.Store(int64(q.count))" */
+			inj = inj - moved;              /* take: "q.count -= n"; "q.nonEmpty.Store(0)" when it reaches 0 */
 			moved--;                        /* the oldest entry is the one to run */
 			got = true
 		:: else
@@ -360,7 +360,7 @@ proctype Submitter() {
 
 	do
 	:: n < NJOBS ->
-		inj++;                              /* Submit: "if !p.inject.push(entry{fn: fn}, true) {" (push: "q.size.Store(int64(q.count))") */
+		inj++;                              /* Submit: "if !p.inject.push(entry{fn: fn}, true) {" (push: "q.nonEmpty.Store(1)", when the queue was empty: inj is only tested for 0) */
 		notify();                           /* Submit: "p.sleep.notify()" */
 		n++
 	:: else -> break
