@@ -6,8 +6,9 @@ import (
 )
 
 // injector is the pool's FIFO queue for work that arrives from outside the
-// workers: Submit, Run from a non-worker goroutine, and Spawn. A mutex-guarded
-// list of segments. Workers take it in batches (take), copying entries out
+// workers: Submit, Run from a non-worker goroutine, and Spawn. A list of
+// segments guarded by a spinMutex (spinlock.go says why a submitter must not
+// park on it). Workers take it in batches (take), copying entries out
 // under the lock and making them jobs after unlocking, so the lock is held for
 // a few stores on either side and a flood of submissions costs one lock round
 // per batch on the consumer side. Between the take and the pushes the batch

@@ -13,8 +13,8 @@ import (
 // A worker with work never yields, so the waiter sits behind it in that P's
 // run queue until the scheduler preempts the worker (up to a 10 ms time
 // slice). A submitter that parked so on the injector's lock left the two
-// workers to drain the backlog and then idle: BenchmarkSubmit1M ran 66–79
-// ns/task; spinning first, 48–52 (docs/design.md §9). The critical sections
+// workers to drain the backlog and then idle: BenchmarkSubmit1M ran 63–81
+// ns/task; spinning first, 47–53 (docs/design.md §9). The critical sections
 // it guards are a few dozen instructions, so a waiter that spins is almost
 // always through within a spin.
 //
