@@ -20,25 +20,29 @@ type injector struct {
 	mu spinMutex
 	// The queue is a list of fixed-size segments, oldest first: pushes
 	// fill tail, takes drain head. A backlog grows by linking a segment,
-	// never by copying, and an emptied segment is kept as spare for the
-	// next one, so a steady flood allocates nothing. All guarded by mu.
+	// never by copying, and drained segments are recycled (freeSegments),
+	// so a steady flood allocates nothing. All guarded by mu.
 	head, tail *segment
-	headPos    int // next entry to take in head
-	tailPos    int // next free entry in tail
-	spare      *segment
+	headPos    int  // next entry to take in head
+	tailPos    int  // next free entry in tail
 	count      int  // entries queued
 	closed     bool // no more checked pushes accepted
 	// accepted counts checked pushes (Submit, Run) ever accepted; guarded
 	// by mu, final once closed. Close waits until workers have finished
 	// that many (Worker.finishAccepted).
 	accepted int64
-	// nonEmpty is 1 while count > 0, else 0: the lock-free emptiness check
-	// of searching and sleeping workers. Stored under mu, only when count
-	// moves between 0 and 1 (a store per push cost Submit 1.5 ns). Its SC
-	// store is the "publish" half of the sleep protocol's Dekker pair; a
-	// push into a non-empty queue needs none: a sleeper's re-check then
-	// sees 1 still, or 0 stored by a taker that took this entry too, and
-	// the taker publishes it again (takeInjected).
+	// nonEmpty is the lock-free emptiness check of searching and sleeping
+	// workers. Invariant, whenever mu is free: nonEmpty == 1 iff count > 0.
+	// A push stores 1 when count becomes 1, a take stores 0 when count
+	// becomes 0; pushes into a non-empty queue store nothing (one SC store
+	// less per Submit: 1.5 ns in one batch of interleaved processes, within
+	// the noise in others; docs/design.md §9).
+	//
+	// Its SC store is the "publish" half of the sleep protocol's Dekker
+	// pair. A push that stores nothing comes after the store of 1 in lock
+	// order, so a sleeper's later re-check sees that 1 or a later 0; a 0
+	// means some taker took every entry, this one included, and that taker
+	// runs it or publishes it again on its own deque (takeInjected).
 	nonEmpty atomic.Int32
 }
 
@@ -87,17 +91,12 @@ func (q *injector) push(e entry, check bool) bool {
 // submissions to a busy pool queues thousands of segments (10^6 tasks, 16
 // MB), and allocating them anew for each burst made the GC scan and clear
 // them again and again (~10% of the CPU time of BenchmarkSubmit1M). Every
-// segment in it is empty: unlinkHead clears a drained segment first.
+// segment in it is empty: recycle clears a drained segment first.
 var freeSegments = sync.Pool{New: func() any { return new(segment) }}
 
-// link appends an empty segment (the spare if there is one).
+// link appends an empty segment.
 func (q *injector) link() {
-	s := q.spare
-	if s != nil {
-		q.spare = nil
-	} else {
-		s = freeSegments.Get().(*segment)
-	}
+	s := freeSegments.Get().(*segment)
 	if q.tail == nil {
 		q.head, q.headPos = s, 0
 	} else {
@@ -127,9 +126,13 @@ func (q *injector) take(dst []entry, workers int) int {
 	}
 	q.mu.Lock()
 	n := min(q.count/workers+1, q.count, len(dst))
+	var drained *segment // unlinked below, chained through next
 	for i := range n {
 		if q.headPos == segmentLen {
-			q.unlinkHead()
+			s := q.head
+			q.head, q.headPos = s.next, 0
+			s.next = drained
+			drained = s
 		}
 		// Read only: a taker that cleared each entry here wrote to the
 		// cache lines the submitter was filling a few entries further on,
@@ -148,23 +151,22 @@ func (q *injector) take(dst []entry, workers int) int {
 		if q.head != q.tail {
 			panic("forage: internal error: injector empty with segments left")
 		}
-	}
-	if q.count == 0 {
 		q.nonEmpty.Store(0)
 	}
 	q.mu.Unlock()
+	recycle(drained)
 	return n
 }
 
-// unlinkHead drops the drained head segment, keeping it as the spare.
-func (q *injector) unlinkHead() {
-	s := q.head
-	q.head, q.headPos = s.next, 0
-	s.next = nil
-	s.entries = [segmentLen]entry{} // every entry was taken: drop them
-	if q.spare == nil {
-		q.spare = s
-	} else {
+// recycle clears drained segments, every entry of which was taken, and
+// gives them to freeSegments. Outside the lock: clearing 4 KiB there made
+// submitters wait (spin) for it. Nothing else refers to them any more.
+func recycle(s *segment) {
+	for s != nil {
+		next := s.next
+		s.next = nil
+		s.entries = [segmentLen]entry{}
 		freeSegments.Put(s)
+		s = next
 	}
 }

@@ -71,7 +71,7 @@ bool onIdle[NW];
 /* Worker.wake: "make(chan struct{}, 1)" */
 chan wake[NW] = [1] of { bit };
 
-/* Work: injector.count (= injector.size) and each deque's length. */
+/* Work: injector.count (injector.nonEmpty is count > 0) and each deque's length. */
 byte inj;
 byte dq[NW];
 #define QUEUED (inj + dq[0] + dq[1])

@@ -14,13 +14,18 @@ import (
 // run queue until the scheduler preempts the worker (up to a 10 ms time
 // slice). A submitter that parked so on the injector's lock left the two
 // workers to drain the backlog and then idle: BenchmarkSubmit1M ran 63–81
-// ns/task; spinning first, 47–53 (docs/design.md §9). The critical sections
-// it guards are a few dozen instructions, so a waiter that spins is almost
-// always through within a spin.
+// ns/task; spinning first, 49–53 (47–50 with the injector's other
+// changes; docs/design.md §9). The critical sections it guards are short
+// (copying up to 64 entries out, or one in; a segment is allocated or
+// recycled once per 256 entries, and cleared outside the lock), so a
+// spinning waiter almost always gets in within a round.
 //
-// After spinRounds rounds it falls back to Mutex.Lock, which queues the
-// waiter fairly (sync.Mutex's starvation mode): spinning alone promises no
-// waiter that it ever gets the lock.
+// After spinRounds rounds it falls back to Mutex.Lock, which parks the
+// waiter; sync.Mutex then hands the lock over in FIFO order once a waiter
+// has waited 1 ms (its starvation mode), so no waiter waits forever, which
+// spinning alone would not promise. With GOMAXPROCS=1 a round cannot
+// succeed while the holder is descheduled: it costs 64 failed loads, and the
+// yield that ends it lets the holder run.
 type spinMutex struct {
 	sync.Mutex
 }

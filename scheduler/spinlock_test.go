@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -33,27 +34,30 @@ func TestSpinMutexExcludes(t *testing.T) {
 }
 
 // TestSpinMutexWaitsForHolder: a waiter does not get the lock while it is
-// held, however long (it spins out and blocks), and gets it once it is
-// released.
+// held, spins out and blocks in sync.Mutex.Lock (seen in its stack), and
+// gets the lock once it is released.
 func TestSpinMutexWaitsForHolder(t *testing.T) {
 	var m spinMutex
 	m.Lock()
-	spun := make(chan struct{})
 	got := make(chan struct{})
 	go func() {
-		// Exhaust the spinning on our own first: the lock is held
-		// throughout, so every TryLock fails.
-		for range spinRounds * spinTries {
-			if m.TryLock() {
-				t.Error("TryLock succeeded while the lock was held")
-			}
-		}
-		close(spun)
 		m.Lock()
 		close(got)
 		m.Unlock()
 	}()
-	<-spun
+	deadline := time.Now().Add(10 * time.Second)
+	buf := make([]byte, 1<<20)
+	for !waiterBlocked(buf[:runtime.Stack(buf, true)]) {
+		select {
+		case <-got:
+			t.Fatal("Lock returned while the lock was held")
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the waiter never blocked in sync.Mutex.Lock: it spins forever")
+		}
+		runtime.Gosched()
+	}
 	select {
 	case <-got:
 		t.Fatal("Lock returned while the lock was held")
@@ -65,4 +69,15 @@ func TestSpinMutexWaitsForHolder(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Lock did not return after Unlock")
 	}
+}
+
+// waiterBlocked reports whether the dump of all goroutines shows the waiter
+// of TestSpinMutexWaitsForHolder parked in sync.Mutex.Lock.
+func waiterBlocked(dump []byte) bool {
+	for _, g := range strings.Split(string(dump), "\n\n") {
+		if strings.Contains(g, "[sync.Mutex.Lock") && strings.Contains(g, "TestSpinMutexWaitsForHolder.func1") {
+			return true
+		}
+	}
+	return false
 }
