@@ -137,6 +137,11 @@ SL_SAFE="-O0 -DSAFETY -DNOCLAIM"
 SL_LIVE="-O0"
 check sleep                     scheduler/sleep.pml pass                 ""                        "$SL_SAFE" "-m100000"
 check sleep/ltl                 scheduler/sleep.pml pass                 ""                        "$SL_LIVE" "-m100000 -a -f"
+# Three jobs: a take of the fair share (2 of 3) leaves one behind, so the
+# injector goes non-empty -> non-empty and back without the emptiness word
+# changing in between (inject.go, nonEmpty). ~1.1 M and ~1.6 M states.
+check sleep/3-jobs              scheduler/sleep.pml pass                 "-DNJOBS=3"               "$SL_SAFE -DCOLLAPSE" "-m200000"
+check sleep/3-jobs/ltl          scheduler/sleep.pml pass                 "-DNJOBS=3"               "$SL_LIVE" "-m200000 -a -f"
 check sleep/no-recheck          scheduler/sleep.pml "assertion violated" "-DMUTANT_NO_RECHECK"     "$SL_SAFE" "-m100000"
 # -A: ignore the Monitor's assertion, so that the LTL formula alone must catch it.
 check sleep/no-recheck/ltl      scheduler/sleep.pml "acceptance cycle"   "-DMUTANT_NO_RECHECK"     "$SL_LIVE" "-m100000 -a -f -A"
