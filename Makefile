@@ -10,13 +10,13 @@ STRESSTIME  ?= 45s
 # Modules in this repository: the library, and the benchmark suite with its peers.
 MODULES     := . bench
 
-.PHONY: all test fmt-check vet unit race stress stress-short fuzz bench bench-deque lint cover crossbuild model
+.PHONY: all test fmt-check vet unit unit-oversub race stress stress-short fuzz bench bench-deque lint cover crossbuild model
 
 all: test
 
 ## test: what CI runs — formatting, vet, race-enabled unit tests of both modules,
 ## cross-builds, and a short stress run.
-test: fmt-check vet unit crossbuild model stress-short
+test: fmt-check vet unit unit-oversub crossbuild model stress-short
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -31,6 +31,12 @@ unit:
 	  echo "go test -race ($$m)"; (cd $$m && $(GO) test -race -count=1 -timeout 8m ./...) || exit 1; done
 
 race: unit
+
+## unit-oversub: the scheduler's tests again with GOMAXPROCS far above the
+## CPU count (TestDefaultPool assumed a default of GOMAXPROCS workers, and
+## only a run like this showed it).
+unit-oversub:
+	GOMAXPROCS=8 $(GO) test -race -count=1 -timeout 8m ./scheduler/
 
 ## crossbuild: the library must build everywhere Go runs, not only on Linux.
 crossbuild:
