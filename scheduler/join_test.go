@@ -231,7 +231,7 @@ func requireJoinServesFreedWorker(t *testing.T, enclose func(w *scheduler.Worker
 						select {
 						case bID = <-bStarted:
 							stolen = true
-						case <-time.After(2 * time.Second):
+						case <-time.After(hangTimeout): // only a failure waits this long
 						}
 					}, func(w *scheduler.Worker) {
 						bStarted <- w.ID()

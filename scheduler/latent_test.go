@@ -88,8 +88,12 @@ func TestJoinKeepsNothingAlive(t *testing.T) {
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
-	for range 50 {
-		runtime.GC() // finalizers are queued by a collection
+	// A collection queues the finalizer, which then needs its goroutine to
+	// run: collect again every 20 ms until it has, up to hangTimeout (a
+	// loaded machine under -race can take well over a second).
+	deadline := time.Now().Add(hangTimeout)
+	for time.Now().Before(deadline) {
+		runtime.GC()
 		select {
 		case <-freed:
 			return
