@@ -113,20 +113,6 @@ func (st *frameStack[A, R]) joinRecorded(w *Worker, a1, a2 A) (R, R) {
 // The steps of a join, shared by Func.Join, Worker.Join and the guard. The
 // caller defers afterPanic between fork and its first call.
 
-// fork records a fork of f(arg) and keeps one fork on offer: if thieves
-// have nothing to take from this worker, offer its oldest latent fork
-// (latent.go). It returns nil, recording nothing, if latentBudget forks of
-// st are latent already: the caller then makes two plain calls.
-func (st *frameStack[A, R]) fork(w *Worker, arg A) *frame[A, R] {
-	if !alwaysOffer && st.depth-st.lo >= latentBudget {
-		st.keepOffer(w)
-		return nil
-	}
-	fr := st.push(arg)
-	st.keepOffer(w)
-	return fr
-}
-
 // keepOffer keeps one fork on offer: if thieves have nothing to take from
 // w, it offers w's oldest latent fork of st (latent.go). In the
 // forage_alwayspush build it offers every fork at once.
