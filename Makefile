@@ -14,8 +14,9 @@ MODULES     := . bench
 
 all: test
 
-## test: what CI runs — formatting, vet, race-enabled unit tests of both modules,
-## cross-builds, and a short stress run.
+## test: what CI runs — formatting, vet, race-enabled unit tests of both modules
+## (and of the scheduler again at GOMAXPROCS=8), cross-builds, the SPIN models,
+## and a short stress run.
 test: fmt-check vet unit unit-oversub crossbuild model stress-short
 
 fmt-check:
@@ -32,9 +33,10 @@ unit:
 
 race: unit
 
-## unit-oversub: the scheduler's tests again with GOMAXPROCS far above the
-## CPU count (TestDefaultPool assumed a default of GOMAXPROCS workers, and
-## only a run like this showed it).
+## unit-oversub: the scheduler's tests again with GOMAXPROCS=8, above the CPU
+## count on small machines such as the 2-CPU one we develop on
+## (TestDefaultPool assumed a default of GOMAXPROCS workers, and only a run
+## like this showed it).
 unit-oversub:
 	GOMAXPROCS=8 $(GO) test -race -count=1 -timeout 8m ./scheduler/
 
