@@ -919,7 +919,10 @@ func TestSubmitNotStarvedByFlood(t *testing.T) {
 			var flood func(*scheduler.Worker)
 			flood = func(*scheduler.Worker) {
 				if markers.Load() < 3 {
-					if err := p.Submit(flood); err != nil {
+					// A flood task that saw fewer than 3 markers may submit
+					// after the third ran and the test closed the pool:
+					// ErrClosed is then the right answer.
+					if err := p.Submit(flood); err != nil && !errors.Is(err, scheduler.ErrClosed) {
 						t.Error(err)
 					}
 				}
