@@ -111,11 +111,14 @@ func (st *frameStack[A, R]) joinRecorded(w *Worker, a1, a2 A) (R, R) {
 }
 
 // The steps of a join, shared by Func.Join, Worker.Join and the guard. The
-// caller defers afterPanic between fork and its first call.
+// caller records the fork (push), keeps one fork on offer (keepOffer), and
+// defers afterPanic before its first call.
 
 // keepOffer keeps one fork on offer: if thieves have nothing to take from
 // w, it offers w's oldest latent fork of st (latent.go). In the
-// forage_alwayspush build it offers every fork at once.
+// forage_alwayspush build it offers every fork at once. Func.Join and
+// Worker.Join repeat its test by hand on their unrecorded path, where a
+// call costs a measurable share of the fork (see there).
 func (st *frameStack[A, R]) keepOffer(w *Worker) {
 	if alwaysOffer || w.deque.Len() == 0 {
 		st.promote(w)

@@ -50,7 +50,8 @@ func (w *Worker) Join(a, b func(w *Worker)) {
 		// Not recorded: a plain pair of calls, as in Func.Join. keepOffer,
 		// by hand, as there: calling a fork helper and keepOffer cost the
 		// closure join 2.8–3.4 ns (fib(30), 1 worker: 44.5 against 41.6
-		// ns/fork, medians of 6–8 interleaved processes, three batches).
+		// ns/fork, medians of two batches of 6 and 8 interleaved
+		// processes on a quiet host; docs/design.md §9).
 		if w.deque.Len() == 0 {
 			st.promote(w)
 		}
