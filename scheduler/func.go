@@ -220,8 +220,8 @@ type frameStack[A, R any] struct {
 	lo     int // frames[:lo] have been promoted (offered to thieves)
 	// Pad to 128 bytes (a size class whose objects are 128-byte aligned):
 	// the stacks of a pool's workers are allocated together, and depth is
-	// written at every recorded fork. Unpadded, two workers' stacks shared a pair of
-	// cache lines and fib at 2 workers ran no faster than at 1.
+	// written at every recorded fork. Unpadded, two workers' stacks shared a
+	// pair of cache lines and fib at 2 workers ran no faster than at 1.
 	_ [128 - 7*8]byte
 }
 

@@ -89,8 +89,8 @@ func TestJoinKeepsNothingAlive(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A collection queues the finalizer, which then needs its goroutine to
-	// run: collect again every 20 ms until it has, up to hangTimeout (a
-	// loaded machine under -race can take well over a second).
+	// run: collect again every 20 ms until it has, up to hangTimeout (the
+	// bound only turns a hang into a failure; a loaded machine needs room).
 	deadline := time.Now().Add(hangTimeout)
 	for time.Now().Before(deadline) {
 		runtime.GC()
