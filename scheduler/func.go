@@ -37,8 +37,30 @@ func (f *Func[A, R]) Call(w *Worker, a A) R { return f.fn(w, a) }
 // propagation. It allocates nothing once w's frame stack for f has grown to
 // the recursion depth.
 func (f *Func[A, R]) Join(w *Worker, a1, a2 A) (R, R) {
-	// The worker's one-entry cache: a recursion finds its stack with one
-	// compare (stackFor walks the Func's table: four dependent loads).
+	// The common case first, with nothing that needs a call before the two
+	// calls: the worker's one-entry cache names this Func's stack, enough
+	// forks of it are latent already, and thieves have something to take
+	// (keepOffer's test, by hand). Such a fork runs as a plain pair of calls,
+	// with no frame and no guard (a panic in the first call skips the
+	// second, as in serial code). Everything else is joinSlow's.
+	if w.lastFunc == unsafe.Pointer(f) {
+		st := (*frameStack[A, R])(w.lastStack)
+		if alwaysOffer {
+			return st.joinRecorded(w, a1, a2)
+		}
+		if st.depth-st.lo >= latentBudget && w.deque.Len() != 0 {
+			r1 := f.fn(w, a1)
+			return r1, f.fn(w, a2)
+		}
+	}
+	return f.joinSlow(w, a1, a2)
+}
+
+// joinSlow is Join when the fast path's test fails: it finds the stack
+// (stackFor walks the Func's table: four dependent loads, so the worker
+// caches the last one), then either promotes and runs the pair plainly, or
+// records the fork.
+func (f *Func[A, R]) joinSlow(w *Worker, a1, a2 A) (R, R) {
 	var st *frameStack[A, R]
 	if w.lastFunc == unsafe.Pointer(f) {
 		st = (*frameStack[A, R])(w.lastStack)
@@ -47,13 +69,9 @@ func (f *Func[A, R]) Join(w *Worker, a1, a2 A) (R, R) {
 		w.lastFunc, w.lastStack = unsafe.Pointer(f), unsafe.Pointer(st)
 	}
 	if !alwaysOffer && st.depth-st.lo >= latentBudget {
-		// Enough forks of this stack are latent already: run this one as
-		// a plain pair of calls, with no frame and no guard (a panic in
-		// the first call skips the second, as in serial code).
-		// keepOffer, by hand: it is over the inlining budget here.
-		if w.deque.Len() == 0 {
-			st.promote(w)
-		}
+		// Enough forks are latent, and thieves have nothing to take:
+		// offer the oldest, then run this one plainly.
+		st.promote(w)
 		r1 := f.fn(w, a1)
 		return r1, f.fn(w, a2)
 	}

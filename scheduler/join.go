@@ -41,20 +41,28 @@ func (w *Worker) Join(a, b func(w *Worker)) {
 	// Func.Join's steps on closureJoin's frames, except that a is called
 	// directly: through the Func it would be an argument of an indirect
 	// call, which escape analysis must assume escapes (one more allocation).
+	// The common case first, as in Func.Join: enough forks are latent and
+	// thieves have something to take, so the pair runs plainly.
+	if st := w.closureStack; st != nil && !alwaysOffer &&
+		st.depth-st.lo >= latentBudget && w.deque.Len() != 0 {
+		a(w)
+		b(w)
+		return
+	}
+	w.joinSlow(a, b)
+}
+
+// joinSlow is Join when its fast path's test fails.
+func (w *Worker) joinSlow(a, b func(w *Worker)) {
 	st := w.closureStack // closureJoin.stackFor(w), cached: one load
 	if st == nil {
 		st = closureJoin.stackFor(w)
 		w.closureStack = st
 	}
 	if !alwaysOffer && st.depth-st.lo >= latentBudget {
-		// Not recorded: a plain pair of calls, as in Func.Join. keepOffer,
-		// by hand, as there: calling a fork helper and keepOffer cost the
-		// closure join 2.8–3.4 ns (fib(30), 1 worker: 44.5 against 41.6
-		// ns/fork, medians of two batches of 6 and 8 interleaved
-		// processes on a quiet host; docs/design.md §9).
-		if w.deque.Len() == 0 {
-			st.promote(w)
-		}
+		// Not recorded, and thieves have nothing to take: offer the
+		// oldest latent fork, then run the pair plainly.
+		st.promote(w)
 		a(w)
 		b(w)
 		return
