@@ -380,7 +380,9 @@ func BenchmarkUnbalancedTree(b *testing.B) {
 			}
 			reportPer(b, utsNodes, "ns/node")
 			checkUTS(b)
-			b.ReportMetric(float64(p.Stats().Total.Steals-st0.Steals)/float64(b.N), "steals/op")
+			st := p.Stats().Total
+			b.ReportMetric(float64(st.Steals-st0.Steals)/float64(b.N), "steals/op")
+			b.ReportMetric(float64(st.Parks-st0.Parks)/float64(b.N), "parks/op")
 		})
 	}
 }
