@@ -10,14 +10,14 @@ STRESSTIME  ?= 45s
 # Modules in this repository: the library, and the benchmark suite with its peers.
 MODULES     := . bench
 
-.PHONY: all test fmt-check vet unit unit-oversub race stress stress-short fuzz bench bench-deque lint cover crossbuild model
+.PHONY: all test fmt-check vet unit unit-oversub unit-alwayspush race stress stress-short fuzz bench bench-deque lint cover crossbuild model
 
 all: test
 
 ## test: what CI runs — formatting, vet, race-enabled unit tests of both modules
 ## (and of the scheduler again at GOMAXPROCS=8), cross-builds, the SPIN models,
 ## and a short stress run.
-test: fmt-check vet unit unit-oversub crossbuild model stress-short
+test: fmt-check vet unit unit-oversub unit-alwayspush crossbuild model stress-short
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -39,6 +39,14 @@ race: unit
 ## like this showed it).
 unit-oversub:
 	GOMAXPROCS=8 $(GO) test -race -count=1 -timeout 8m ./scheduler/
+
+## unit-alwayspush: the scheduler's tests in the build that offers every fork
+## to thieves at once (-tags forage_alwayspush, docs/design.md §9): its join
+## has code of its own (the push, the sleeper check and the pop back written
+## out), which the default build never compiles.
+unit-alwayspush:
+	$(GO) vet -tags forage_alwayspush ./scheduler/
+	$(GO) test -race -count=1 -timeout 8m -tags forage_alwayspush ./scheduler/
 
 ## crossbuild: the library must build everywhere Go runs, not only on Linux.
 crossbuild:
