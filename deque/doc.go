@@ -19,8 +19,10 @@
 //   - ring (atomic pointer): a power-of-two circular buffer; index i lives in
 //     slot i & mask. It only grows; an outgrown ring is never written again and
 //     the garbage collector frees it once no thief holds it.
-//   - released (atomic): how many indices thieves have claimed and finished
-//     reading. The owner uses it to know when a slot may be written again.
+//   - per slot, done (atomic): the last index held in the slot whose claimer
+//     has finished reading it; and owned (owner-private): the last index held
+//     there that the owner claimed itself. The owner uses them to know when a
+//     slot may be written again.
 //
 // The deque holds the indices [top, bottom). Indices are int64 and never wrap
 // (2^63 operations at one per nanosecond take 292 years), so a CAS on top can
@@ -41,13 +43,15 @@
 //     will ever take index t, so only the owner could still write that slot,
 //     and only by wrapping around to index t+cap.
 //  2. The owner writes the slot of index b (a push) only when the slot's
-//     previous occupant, index b-cap, is below "reusable": every thief that
-//     claimed an index below reusable has finished reading. A thief announces
-//     "finished" by incrementing released after its read; the owner learns it
-//     by loading released. That load/increment pair orders the thief's read
-//     before the owner's next write. When some thief is still reading, the
-//     owner grows the ring instead of waiting for it, so the owner never
-//     blocks on a thief (lock-free).
+//     previous occupant, index b-cap, has been released: the owner claimed it
+//     itself (owned == b-cap), or its claimer stored done = b-cap after
+//     reading it, and the owner loads that. The store/load pair orders the
+//     thief's read before the owner's next write. A thief releases in the
+//     ring it read from and in every ring that replaced it and holds the
+//     index (ring.release follows ring.next), so growth cannot lose a
+//     release. When a thief is still reading, the owner grows the ring
+//     instead of waiting for it, so the owner never blocks on a thief
+//     (lock-free).
 //  3. The owner's write of index b happens before its store of bottom = b+1;
 //     a thief loads bottom before claiming, so the write happens before the
 //     thief's read.
@@ -56,7 +60,8 @@
 //     have claimed it (the Chase-Lev argument below).
 //
 // A push therefore costs one sequentially consistent store (bottom) and a pop
-// one (bottom again), instead of three or four with atomic slots.
+// one (bottom again; a CAS on top instead when it takes the last item),
+// instead of three or four with atomic slots.
 //
 // # Operations and linearization points
 //
@@ -64,8 +69,11 @@
 // store of bottom: from then on a thief can see the item.
 //
 // Pop (owner): if bottom <= top the deque is empty and Pop returns without
-// writing anything (linearizes at the load of top). Otherwise store
-// bottom = b-1 (b is now the candidate), then load top = t:
+// writing anything (linearizes at the load of top). If it holds one item,
+// index t, Pop claims it as a thief would, with a CAS on top from t to t+1,
+// and leaves bottom alone (linearizes at the CAS; a failed CAS means a thief
+// claimed t: empty). Otherwise store bottom = b-1 (b is now the candidate),
+// then load top = t:
 //   - t < b: at least one other item remains below b. Any thief that loads
 //     bottom from now on sees b and will not try index b; a thief that loaded
 //     an older bottom has also loaded a top <= t < b, and will claim at most
@@ -87,7 +95,8 @@
 // the deque is empty. Load the ring, CAS top t -> t+1; on failure another
 // party claimed t first and the thief retries (or, in [Deque.TrySteal],
 // reports [Retry]). On success read slot t of the ring loaded before the CAS
-// and increment released. Linearizes at the successful CAS.
+// and release it (store done = t in its slot). Linearizes at the successful
+// CAS.
 //
 // The ring is loaded after bottom, so it is at least as new as the ring that
 // index t was written into; if it is newer, growth copied index t into it,
@@ -112,7 +121,7 @@
 //     seq_cst CAS: the two loads and the CAS are SC operations in program
 //     order;
 //   - the acquire on the thief's slot read: replaced by the claim-then-read
-//     rule and the released counter, which are ordinary SC atomics.
+//     rule and the per-slot done marks, which are ordinary SC atomics.
 //
 // The price is that Go cannot express a release-only store: on amd64 every
 // atomic store compiles to XCHG, a full barrier. Hence the effort above to

@@ -5,7 +5,8 @@
 //
 // A Pool runs a fixed set of worker goroutines (one per usable CPU by
 // default; see New, WithWorkers and FORAGE_WORKERS). Each worker owns a
-// Chase-Lev deque (package deque). User code runs as tasks on workers and
+// Chase-Lev deque (package deque) for its forks, and a second one for the
+// tasks it queues for itself. User code runs as tasks on workers and
 // receives the *Worker it runs on; forking goes through that worker:
 //
 //	p.Run(func(w *scheduler.Worker) {
@@ -19,7 +20,8 @@
 // that keeps a fork as cheap as a few plain stores.
 //
 // A fork is child stealing, work-first: the first half runs at once, the
-// second is recorded as a latent fork; whenever a worker's deque is empty it
+// second is recorded as a latent fork (past a few latent forks per worker,
+// it simply runs after the first); whenever a worker's deque is empty it
 // offers its oldest latent fork to thieves. Idle workers steal from random
 // peers. At a join, a fork nobody took runs as a plain call; if a thief took
 // it, the waiting worker keeps running other work — first the thief's, then
@@ -66,7 +68,8 @@
 // # Performance
 //
 // Most forks cost a few nanoseconds over serial code: a fork made while the
-// worker already has one on offer runs as a plain pair of calls. What is left
+// worker already has one on offer and a few older forks recorded runs as a
+// plain pair of calls. What is left
 // is the price of the API — the recursion calls Join, which calls the
 // function back, so every level has one frame and one call more than serial
 // code. Join cannot be inlined by a normal build, but profile-guided

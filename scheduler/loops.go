@@ -13,8 +13,9 @@ import (
 // a chunk boundary where a split can be taken at once: the worker's own deque
 // is empty (whatever it offered before has been stolen, or it never offered
 // anything) and some worker of the pool is searching for work or sleeping.
-// Then the right half goes to Join, whose fork is offered to thieves at once
-// in that state (latent.go), and the left half goes on here. This is lazy
+// Then the right half goes to Join, which offers a fork to thieves at once
+// in that state (this one, or an older latent fork of this worker, which is
+// larger; latent.go), and the left half goes on here. This is lazy
 // binary splitting (Tzannes et al., PPoPP 2010) with the pool's hunger as the
 // second signal. It also gives Rayon's adaptive splitter's behaviour without
 // its counter: a thief starts its stolen half with an empty deque, so it

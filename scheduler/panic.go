@@ -7,9 +7,12 @@ import (
 )
 
 // PanicError carries a panic out of a task: the value passed to panic and the
-// stack of the goroutine that panicked, captured where it panicked. Run, Join,
-// Scope and Func.Join re-panic with a *PanicError in the caller; Close returns
-// the panics of submitted tasks (joined) unless a panic handler took them.
+// stack of the goroutine that panicked, captured where it panicked. Run and
+// Scope re-panic with a *PanicError in the caller; Join and Func.Join do when
+// the panic came from a thief or crossed a join that recorded its fork, and
+// otherwise let the value itself go on, as serial code would (package doc,
+// Panics). Close returns the panics of submitted tasks (joined) unless a
+// panic handler took them.
 type PanicError struct {
 	// Value is the value the task passed to panic.
 	Value any

@@ -9,8 +9,9 @@ import (
 	"github.com/forage-go/forage/deque"
 )
 
-// Pool is a set of worker goroutines, each owning a work-stealing deque. It
-// is safe for concurrent use. Create one with New and release it with Close.
+// Pool is a set of worker goroutines, each owning work-stealing deques (one
+// for its forks, one for the tasks it queues for itself). It is safe for
+// concurrent use. Create one with New and release it with Close.
 type Pool struct {
 	workers []*Worker
 	strides []int // numbers coprime with len(workers), for steal orders

@@ -29,10 +29,11 @@ type Scope struct {
 // *PanicError after everything has finished.
 //
 // Tasks spawned with Spawn go through the pool's injector queue, so a Spawn
-// costs about a Submit (a lock and an allocation); SpawnFrom, for callers that
-// have their *Worker at hand, pushes onto that worker's task deque instead. Join
-// and Func remain cheaper for fine-grained recursion: every spawned task
-// still updates the scope's shared counter twice.
+// costs about a Submit (the injector's lock) plus its task record, an
+// allocation; SpawnFrom, for callers that have their *Worker at hand, pushes
+// onto that worker's task deque instead. Join and Func remain cheaper for
+// fine-grained recursion: every spawned task still updates the scope's
+// shared counter twice.
 func (w *Worker) Scope(body func(s *Scope)) {
 	s := &Scope{w: w, ctx: w.ctx}
 	s.task = s // never run: the job only carries the latch
