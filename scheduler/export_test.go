@@ -7,3 +7,11 @@ package scheduler
 // park (parked, or between the announcement and the park): the sleep test
 // uses it to know that the pool went fully idle before it submits.
 func SleepingWorkers(p *Pool) int { return int(sleepingOf(p.sleep.state.Load())) }
+
+// ForkDequeLen reports how many forks w has on offer in its fork deque: the
+// splitting tests check latent.go's rule that it is at most one.
+func ForkDequeLen(w *Worker) int { return w.deque.Len() }
+
+// AlwaysOffer is true in the forage_alwayspush build, which offers every
+// fork at once.
+const AlwaysOffer = alwaysOffer

@@ -69,9 +69,14 @@ func (f *Func[A, R]) joinSlow(w *Worker, a1, a2 A) (R, R) {
 		w.lastFunc, w.lastStack = unsafe.Pointer(f), unsafe.Pointer(st)
 	}
 	if !alwaysOffer && st.depth-st.lo >= latentBudget {
-		// Enough forks are latent, and thieves have nothing to take:
-		// offer the oldest, then run this one plainly.
-		st.promote(w)
+		// Enough forks are latent: run this one plainly, after offering
+		// the oldest if thieves have nothing to take (keepOffer's test
+		// again: after a cache miss the fast path has not made it, and
+		// promoting onto a non-empty deque would break latent.go's
+		// one-offer rule).
+		if w.deque.Len() == 0 {
+			st.promote(w)
+		}
 		r1 := f.fn(w, a1)
 		return r1, f.fn(w, a2)
 	}

@@ -60,9 +60,12 @@ func (w *Worker) joinSlow(a, b func(w *Worker)) {
 		w.closureStack = st
 	}
 	if !alwaysOffer && st.depth-st.lo >= latentBudget {
-		// Not recorded, and thieves have nothing to take: offer the
-		// oldest latent fork, then run the pair plainly.
-		st.promote(w)
+		// Not recorded: run the pair plainly, after offering the oldest
+		// latent fork if thieves have nothing to take (keepOffer's test
+		// again, as in Func.joinSlow).
+		if w.deque.Len() == 0 {
+			st.promote(w)
+		}
 		a(w)
 		b(w)
 		return

@@ -102,3 +102,48 @@ func TestJoinKeepsNothingAlive(t *testing.T) {
 	}
 	t.Fatal("b's captured buffer is still reachable after Join, Run and Close returned")
 }
+
+// TestOneOfferAcrossFuncs: two Funcs whose recursions nest in each other,
+// so that every join misses the worker's one-entry stack cache, never put a
+// second fork on offer (latent.go: a fork is promoted only while the fork
+// deque is empty). One worker, so nothing is stolen and the deque changes
+// only by the joins themselves. (A fast path that left the emptiness test to
+// the cache-hit case promoted onto a non-empty deque after a cache miss.)
+func TestOneOfferAcrossFuncs(t *testing.T) {
+	if scheduler.AlwaysOffer {
+		t.Skip("the forage_alwayspush build offers every fork")
+	}
+	p := newPool(t, 1)
+	var most atomic.Int64
+	check := func(w *scheduler.Worker) {
+		if n := int64(scheduler.ForkDequeLen(w)); n > most.Load() {
+			most.Store(n)
+		}
+	}
+	var f, g *scheduler.Func[int, int]
+	f = scheduler.NewFunc(func(w *scheduler.Worker, n int) int {
+		check(w)
+		if n == 0 {
+			return 1
+		}
+		x, y := g.Join(w, n-1, n-1)
+		return x + y
+	})
+	g = scheduler.NewFunc(func(w *scheduler.Worker, n int) int {
+		check(w)
+		if n == 0 {
+			return 1
+		}
+		x, y := f.Join(w, n-1, n-1)
+		return x + y
+	})
+	const depth = 12
+	var got int
+	p.Run(func(w *scheduler.Worker) { got = f.Call(w, depth) })
+	if got != 1<<depth {
+		t.Fatalf("counted %d leaves, want %d", got, 1<<depth)
+	}
+	if n := most.Load(); n != 1 {
+		t.Fatalf("the fork deque held up to %d forks, want exactly 1 (one offer at a time)", n)
+	}
+}
