@@ -42,7 +42,9 @@ func (f *Func[A, R]) Join(w *Worker, a1, a2 A) (R, R) {
 	// forks of it are latent already, and thieves have something to take
 	// (keepOffer's test, by hand). Such a fork runs as a plain pair of calls,
 	// with no frame and no guard (a panic in the first call skips the
-	// second, as in serial code). Everything else is joinSlow's.
+	// second, as in serial code). Everything else is joinSlow's; the
+	// forage_alwayspush build records every fork, so a cache hit goes
+	// straight to joinRecorded there.
 	if w.lastFunc == unsafe.Pointer(f) {
 		st := (*frameStack[A, R])(w.lastStack)
 		if alwaysOffer {
@@ -58,8 +60,8 @@ func (f *Func[A, R]) Join(w *Worker, a1, a2 A) (R, R) {
 
 // joinSlow is Join when the fast path's test fails: it finds the stack
 // (stackFor walks the Func's table: four dependent loads, so the worker
-// caches the last one), then either promotes and runs the pair plainly, or
-// records the fork.
+// caches the last one), then either runs the pair plainly (promoting first
+// if the deque is empty) or records the fork.
 func (f *Func[A, R]) joinSlow(w *Worker, a1, a2 A) (R, R) {
 	var st *frameStack[A, R]
 	if w.lastFunc == unsafe.Pointer(f) {

@@ -38,11 +38,9 @@ const waitSpins = 64
 // the heap (one allocation), as does each variable the closures capture and
 // write (typically one more). Func avoids both for hot recursive code.
 func (w *Worker) Join(a, b func(w *Worker)) {
-	// Func.Join's steps on closureJoin's frames, except that a is called
-	// directly: through the Func it would be an argument of an indirect
-	// call, which escape analysis must assume escapes (one more allocation).
 	// The common case first, as in Func.Join: enough forks are latent and
-	// thieves have something to take, so the pair runs plainly.
+	// thieves have something to take, so the pair runs plainly. joinSlow
+	// does the rest.
 	if st := w.closureStack; st != nil && !alwaysOffer &&
 		st.depth-st.lo >= latentBudget && w.deque.Len() != 0 {
 		a(w)
@@ -52,7 +50,10 @@ func (w *Worker) Join(a, b func(w *Worker)) {
 	w.joinSlow(a, b)
 }
 
-// joinSlow is Join when its fast path's test fails.
+// joinSlow is Join when its fast path's test fails: Func.Join's steps on
+// closureJoin's frames, except that a is called directly (through the Func
+// it would be an argument of an indirect call, which escape analysis must
+// assume escapes: one more allocation).
 func (w *Worker) joinSlow(a, b func(w *Worker)) {
 	st := w.closureStack // closureJoin.stackFor(w), cached: one load
 	if st == nil {
