@@ -254,6 +254,7 @@ func BenchmarkSubmit1M(b *testing.B) {
 		})
 		b.Run(fmt.Sprintf("impl=forage/submitters=%d", submitters), func(b *testing.B) {
 			b.ReportAllocs()
+			var parks, takes float64
 			for b.Loop() {
 				p, err := scheduler.New(scheduler.WithWorkers(workers))
 				if err != nil {
@@ -274,11 +275,19 @@ func BenchmarkSubmit1M(b *testing.B) {
 				if err := p.Close(); err != nil {
 					b.Fatal(err)
 				}
-				if got := p.Stats().Total.Tasks; got != tasks {
-					b.Fatalf("%d tasks ran, want %d", got, tasks)
+				st := p.Stats().Total
+				if st.Tasks != tasks {
+					b.Fatalf("%d tasks ran, want %d", st.Tasks, tasks)
 				}
+				parks += float64(st.Parks)
+				takes += float64(st.Injected)
 			}
 			reportPer(b, tasks, "ns/task")
+			// How the workers kept up: parks per op (each costs the
+			// submitter that wakes the worker a futex call), and the
+			// injector batches they took.
+			b.ReportMetric(parks/float64(b.N), "parks/op")
+			b.ReportMetric(takes/float64(b.N), "takes/op")
 		})
 		b.Run(fmt.Sprintf("impl=chanpool/submitters=%d", submitters), func(b *testing.B) {
 			b.ReportAllocs()
