@@ -56,8 +56,9 @@
 //     a thief loads bottom before claiming, so the write happens before the
 //     thief's read.
 //  4. The owner reads and clears its own slots freely: a thief never writes a
-//     slot, and the owner takes an index without a CAS only when no thief can
-//     have claimed it (the Chase-Lev argument below).
+//     slot's item (only its done mark), and the owner takes an index without
+//     a CAS only when no thief can have claimed it (the Chase-Lev argument
+//     below).
 //
 // A push therefore costs one sequentially consistent store (bottom) and a pop
 // one (bottom again; a CAS on top instead when it takes the last item),
@@ -69,7 +70,7 @@
 // store of bottom: from then on a thief can see the item.
 //
 // Pop (owner): if bottom <= top the deque is empty and Pop returns without
-// writing anything (linearizes at the load of top). If it holds one item,
+// writing top or bottom (linearizes at the load of top). If it holds one item,
 // index t, Pop claims it as a thief would, with a CAS on top from t to t+1,
 // and leaves bottom alone (linearizes at the CAS; a failed CAS means a thief
 // claimed t: empty). Otherwise store bottom = b-1 (b is now the candidate),

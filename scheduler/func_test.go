@@ -84,8 +84,9 @@ func TestFuncResultsInOrder(t *testing.T) {
 	}
 }
 
-// TestFuncDeepNesting: Func joins nested 10^4 deep (each frame stack grows to
-// that depth) complete with the right result.
+// TestFuncDeepNesting: Func joins nested 10^4 deep (recorded ones up to the
+// latent budget plus the promoted forks, plain calls below) complete with
+// the right result.
 func TestFuncDeepNesting(t *testing.T) {
 	const depth = 10000
 	var chain *scheduler.Func[int, int]

@@ -111,11 +111,12 @@ func (w *Worker) helpUntil(done <-chan struct{}) {
 			idle = 0
 			continue
 		}
-		if idle++; idle < waitSpins {
+		spins := w.pool.waitSpins // longer in pinned pools (worker.go)
+		if idle++; idle < spins {
 			runtime.Gosched()
 			continue
 		}
-		d := min(time.Duration(idle-waitSpins+1)*10*time.Microsecond, helpMaxSleep)
+		d := min(time.Duration(idle-spins+1)*10*time.Microsecond, helpMaxSleep)
 		if timer == nil {
 			timer = time.NewTimer(d)
 		} else {

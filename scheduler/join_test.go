@@ -204,8 +204,9 @@ func TestOversubscribedGOMAXPROCS(t *testing.T) {
 // forking halves runs serially depending on a race at fork time.
 //
 // Choreography at 2 workers: a submitted task X keeps the other worker busy
-// while Run's root forks Join(a, b); a then lets X finish and waits (up to 2
-// s, a turn-a-hang-into-a-failure bound) for b to start on the other worker.
+// while Run's root forks Join(a, b); a then lets X finish and waits (up to
+// hangTimeout, a turn-a-hang-into-a-failure bound) for b to start on the
+// other worker.
 func TestJoinForkServesLaterIdleWorker(t *testing.T) {
 	requireJoinServesFreedWorker(t, func(w *scheduler.Worker, join func()) { join() })
 }

@@ -30,7 +30,7 @@ func loopSizes() []int {
 	return []int{0, 1, 2, 3, 7, 13, 97, 1009, 65_537, big}
 }
 
-// checkRanges records the ranges a loop body gets and checks that they are
+// rangeChecker records the ranges a loop body gets and checks that they are
 // non-empty, inside [0, n), and cover every index exactly once.
 type rangeChecker struct {
 	n      int

@@ -21,7 +21,9 @@ import (
 //   - Whoever publishes work (deque push, injector push) loads state after
 //     the publishing SC store, and wakes one sleeper if there are sleepers and
 //     no searcher. Either the publisher sees the announced sleeper, or the
-//     sleeper's re-check sees the work.
+//     sleeper's re-check sees the work. (An injector push into a non-empty
+//     queue stores nothing: the push that made it non-empty did, and
+//     inject.go's nonEmpty comment argues why that is enough.)
 //   - A publisher that sees a searcher skips the wake: that searcher will
 //     either find the work, or stop searching — and a searcher that stops
 //     re-checks after announcing sleep, or, if it found other work and was

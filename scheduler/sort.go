@@ -142,7 +142,8 @@ type sorter[E any] struct {
 	monotone  func(s []E, dir order) bool
 }
 
-// sort sorts s (len(s) >= sortCutoff, at least two workers).
+// sort sorts s (len(s) >= sortCutoff; at least two workers, except for
+// SortStableFunc, which uses it on any pool).
 func (st *sorter[E]) sort(w *Worker, s []E) {
 	if st.presorted(w, s) {
 		return

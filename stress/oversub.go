@@ -12,7 +12,7 @@ import (
 )
 
 // Oversubscription runs the fork-join checks (see ForkJoin) and a Submit
-// flood in two oversubscribed settings, alternating by round:
+// flood in two oversubscribed settings, one chosen at random each round:
 //
 //   - many more workers than GOMAXPROCS: 4×GOMAXPROCS up to 256 workers;
 //   - GOMAXPROCS far above the CPU count: 16, 32 or 64, on whatever machine

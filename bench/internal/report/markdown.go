@@ -275,7 +275,7 @@ func contenderNames(res *suite.Results) []string {
 	return names
 }
 
-// workloadOrder returns the workloads in the order they ran, with titles.
+// workloadOrder returns the workloads in suite order, with titles.
 func workloadOrder(res *suite.Results) ([]string, map[string]string) {
 	var order []string
 	titles := map[string]string{}

@@ -1,5 +1,5 @@
-// Package suite runs the comparison: it measures every (workload,
-// contender, workers) cell in a child process of its own, probes the
+// Package suite runs the comparison: it measures every (workload, workers)
+// cell, all its contenders, in a child process of its own, probes the
 // patterns that deadlock, and hands the results to the report package.
 package suite
 

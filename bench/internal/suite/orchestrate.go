@@ -33,7 +33,7 @@ type Options struct {
 	MinCellTime time.Duration
 	// CellsAtOnce is how many cells may run at the same time, as long as
 	// their workers add up to at most the CPU count and none of them is
-	// memory-bound (sort, sum); 1 runs the cells one by one, and 0 picks 2
+	// memory-bound (sum); 1 runs the cells one by one, and 0 picks 2
 	// on an idle machine and 1 on a busy one (see AutoCellsAtOnce).
 	CellsAtOnce int
 	Probe       bool      // run the deadlock probes
@@ -86,8 +86,9 @@ func sizeName(s work.Size) string {
 	return "full"
 }
 
-// Run runs the suite: a child process per (workload, workers) cell, one
-// after the other, then the deadlock probes, one child per worker count.
+// Run runs the suite: a child process per (workload, workers) cell, up to
+// CellsAtOnce at a time, then the deadlock probes, one child per worker
+// count.
 func Run(ctx context.Context, o Options) (*Results, error) {
 	cs, err := Select(o.Contenders)
 	if err != nil {
@@ -225,7 +226,7 @@ func startOrder(specs []CellSpec) []int {
 
 // runCells measures the cells, up to o.CellsAtOnce at a time: a cell
 // starts when its workers fit in the CPUs the running cells leave free
-// (the first waiting cell that fits, in suite order), and memory-bound
+// (the first waiting cell that fits, in startOrder), and memory-bound
 // cells only on an otherwise idle machine. On 2 CPUs that pairs the
 // one-worker cells; cells with more workers than half the CPUs run alone.
 func runCells(ctx context.Context, o Options, specs []CellSpec, pr *progress) ([]Cell, error) {

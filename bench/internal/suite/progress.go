@@ -10,8 +10,8 @@ import (
 	"github.com/forage-go/forage/bench/internal/work"
 )
 
-// cellCost estimates a full-size cell's CPU seconds with 8 contenders and
-// the serial reference, 5 runs, as measured on the 2-vCPU development
+// cellCost estimates a full-size cell's CPU seconds with the 8 contenders
+// (serial included), 5 runs, as measured on the 2-vCPU development
 // machine; it weighs the ETA and orders the cells (startOrder).
 var cellCost = map[string]float64{
 	"fib": 62, "fibcut": 2, "nqueens": 20, "uts-t1": 46, "uts-t3": 31,
@@ -45,7 +45,7 @@ func newProgress(o Options, cells []CellSpec) *progress {
 		if w == 0 {
 			w = 10
 		}
-		w *= float64(c.Runs) / 5 * float64(len(c.Contenders)) / 9
+		w *= float64(c.Runs) / 5 * float64(len(c.Contenders)) / 8
 		if c.Size != work.Full {
 			w /= 10
 		}
