@@ -10,7 +10,7 @@ STRESSTIME  ?= 45s
 # Modules in this repository: the library, and the benchmark suite with its peers.
 MODULES     := . bench
 
-.PHONY: all test fmt-check vet unit unit-oversub unit-alwayspush race stress stress-short fuzz bench bench-deque lint cover crossbuild model
+.PHONY: all test fmt-check vet unit unit-oversub unit-alwayspush race stress stress-short fuzz bench bench-pgo bench-deque lint cover crossbuild model
 
 all: test
 
@@ -78,6 +78,23 @@ fuzz:
 bench:
 	@if [ -d bench/cmd/forage-bench ]; then cd bench && $(GO) run ./cmd/forage-bench -out ../docs; \
 	else $(MAKE) bench-deque; fi
+
+## bench-pgo: the scheduler's fork benchmarks (serial code, Func.Join and
+## closure Join on fib(30) and the unbalanced tree) built normally and with a
+## CPU profile of themselves, run interleaved $(PGOCOUNT) times (benchstat
+## needs 6 for its confidence intervals) and compared by benchstat
+## (docs/design.md §9, "Profile-guided optimization").
+PGOBENCH := Fib30/impl=(serial|func|closure)/|UnbalancedTree/impl=(serial|func)
+PGOCOUNT ?= 6
+bench-pgo:
+	$(GO) test -c -o /tmp/forage-nopgo.test ./scheduler/
+	/tmp/forage-nopgo.test -test.run '^$$' -test.bench '$(PGOBENCH)' -test.cpuprofile /tmp/forage-pgo.prof > /dev/null
+	$(GO) test -c -pgo=/tmp/forage-pgo.prof -o /tmp/forage-pgo.test ./scheduler/
+	rm -f /tmp/forage-nopgo.txt /tmp/forage-pgo.txt
+	for i in $$(seq $(PGOCOUNT)); do for v in nopgo pgo; do \
+	  /tmp/forage-$$v.test -test.run '^$$' -test.bench '$(PGOBENCH)' -test.benchmem >> /tmp/forage-$$v.txt || exit 1; \
+	done; done
+	$(GO) run $(BENCHSTAT) /tmp/forage-nopgo.txt /tmp/forage-pgo.txt || true
 
 ## bench-deque: deque micro-benchmarks, side by side, through benchstat.
 bench-deque:
