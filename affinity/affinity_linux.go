@@ -26,8 +26,9 @@ func SystemSource() Source {
 
 // setSize is the number of CPUs a unix.CPUSet holds (1024, glibc's
 // CPU_SETSIZE): the golang.org/x/sys version this module pins (go.mod) has
-// only the fixed-size set. On a machine whose kernel mask is wider, ThreadMask fails and detection falls back to the online
-// list, and Pin refuses ids beyond it.
+// only the fixed-size set. On a machine whose kernel mask is wider,
+// ThreadMask fails and detection falls back to the online list, and Pin
+// refuses ids beyond it.
 const setSize = int(unsafe.Sizeof(unix.CPUSet{})) * 8
 
 // ThreadMask returns the CPUs the calling OS thread may run on, sorted.

@@ -69,10 +69,9 @@
 //
 // Most forks cost a few nanoseconds over serial code: a fork made while the
 // worker already has one on offer and a few older forks recorded runs as a
-// plain pair of calls. What is left
-// is the price of the API — the recursion calls Join, which calls the
-// function back, so every level has one frame and one call more than serial
-// code. Join cannot be inlined by a normal build, but profile-guided
+// plain pair of calls. What is left is the price of the API — the recursion
+// calls Join, which calls the function back, so every level has one frame
+// and one call more than serial code. Join cannot be inlined by a normal build, but profile-guided
 // optimization (go build -pgo, with a CPU profile of the program) inlines its
 // plain path into the caller; docs/design.md gives the measured effect, on
 // forage and on serial code, which the profile speeds up too.

@@ -15,9 +15,10 @@ const SmallRing = true
 
 // state is a shared counter, advanced by a constant and mixed by a
 // splitmix-style finaliser into each decision. Callers on many goroutines
-// race to advance it with atomic read-modify-write operations, so the sequence of decisions
-// depends on the seed and on the interleaving, which is what we want: the seed
-// changes the perturbation, the perturbation changes the interleaving.
+// race to advance it with atomic read-modify-write operations, so the
+// sequence of decisions depends on the seed and on the interleaving, which
+// is what we want: the seed changes the perturbation, the perturbation
+// changes the interleaving.
 var state atomic.Uint64
 
 func init() { state.Store(0x9E3779B97F4A7C15) }
