@@ -51,7 +51,7 @@ func (f *Func[A, R]) Join(w *Worker, a1, a2 A) (R, R) {
 		if alwaysOffer {
 			return st.joinRecorded(w, a1, a2)
 		}
-		if st.depth-st.lo >= latentBudget && w.deque.Len() != 0 {
+		if st.budgetMet() && w.deque.Len() != 0 {
 			r1 := f.fn(w, a1)
 			return r1, f.fn(w, a2)
 		}
@@ -71,15 +71,11 @@ func (f *Func[A, R]) joinSlow(w *Worker, a1, a2 A) (R, R) {
 		st = f.stackFor(w)
 		w.lastFunc, w.lastStack = unsafe.Pointer(f), unsafe.Pointer(st)
 	}
-	if !alwaysOffer && st.depth-st.lo >= latentBudget {
-		// Enough forks are latent: run this one plainly, after offering
-		// the oldest if thieves have nothing to take (keepOffer's test
-		// again: after a cache miss the fast path has not made it, and
-		// promoting onto a non-empty deque would break latent.go's
-		// one-offer rule).
-		if w.deque.Len() == 0 {
-			st.promote(w)
-		}
+	if !alwaysOffer && st.budgetMet() {
+		// Enough forks are latent: run this one plainly, after keeping
+		// one fork on offer (after a cache miss the fast path has not
+		// tested the deque at all).
+		st.keepOffer(w)
 		r1 := f.fn(w, a1)
 		return r1, f.fn(w, a2)
 	}
@@ -141,11 +137,16 @@ func (st *frameStack[A, R]) joinRecorded(w *Worker, a1, a2 A) (R, R) {
 // caller records the fork (push), keeps one fork on offer (keepOffer), and
 // defers afterPanic before its first call.
 
+// budgetMet reports whether latentBudget forks of st are latent already: a
+// fork made now is not recorded but runs as a plain pair of calls.
+func (st *frameStack[A, R]) budgetMet() bool { return st.depth-st.lo >= latentBudget }
+
 // keepOffer keeps one fork on offer: if thieves have nothing to take from
 // w, it offers w's oldest latent fork of st (latent.go). In the
-// forage_alwayspush build it offers every fork at once. Func.Join and
-// Worker.Join repeat its test by hand on their unrecorded path, where a
-// call costs a measurable share of the fork (see there).
+// forage_alwayspush build it offers every fork at once. The fast paths of
+// Func.Join and Worker.Join test the deque themselves (keepOffer is over
+// the inlining budget, and the call would be a measurable share of a
+// plain fork); their slow paths call it.
 func (st *frameStack[A, R]) keepOffer(w *Worker) {
 	if alwaysOffer || w.deque.Len() == 0 {
 		st.promote(w)

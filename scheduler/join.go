@@ -42,7 +42,7 @@ func (w *Worker) Join(a, b func(w *Worker)) {
 	// thieves have something to take, so the pair runs plainly. joinSlow
 	// does the rest.
 	if st := w.closureStack; st != nil && !alwaysOffer &&
-		st.depth-st.lo >= latentBudget && w.deque.Len() != 0 {
+		st.budgetMet() && w.deque.Len() != 0 {
 		a(w)
 		b(w)
 		return
@@ -60,13 +60,10 @@ func (w *Worker) joinSlow(a, b func(w *Worker)) {
 		st = closureJoin.stackFor(w)
 		w.closureStack = st
 	}
-	if !alwaysOffer && st.depth-st.lo >= latentBudget {
-		// Not recorded: run the pair plainly, after offering the oldest
-		// latent fork if thieves have nothing to take (keepOffer's test
-		// again, as in Func.joinSlow).
-		if w.deque.Len() == 0 {
-			st.promote(w)
-		}
+	if !alwaysOffer && st.budgetMet() {
+		// Not recorded: run the pair plainly, after keeping one fork on
+		// offer, as in Func.joinSlow.
+		st.keepOffer(w)
 		a(w)
 		b(w)
 		return

@@ -114,36 +114,27 @@ func TestOneOfferAcrossFuncs(t *testing.T) {
 		t.Skip("the forage_alwayspush build offers every fork")
 	}
 	p := newPool(t, 1)
-	var most atomic.Int64
-	check := func(w *scheduler.Worker) {
-		if n := int64(scheduler.ForkDequeLen(w)); n > most.Load() {
-			most.Store(n)
-		}
+	most := 0 // written by the one worker; read after Run, which orders it
+	// fs[i] forks through fs[1-i]: every join is of the other Func.
+	var fs [2]*scheduler.Func[int, int]
+	for i := range fs {
+		other := &fs[1-i]
+		fs[i] = scheduler.NewFunc(func(w *scheduler.Worker, n int) int {
+			most = max(most, scheduler.ForkDequeLen(w))
+			if n == 0 {
+				return 1
+			}
+			x, y := (*other).Join(w, n-1, n-1)
+			return x + y
+		})
 	}
-	var f, g *scheduler.Func[int, int]
-	f = scheduler.NewFunc(func(w *scheduler.Worker, n int) int {
-		check(w)
-		if n == 0 {
-			return 1
-		}
-		x, y := g.Join(w, n-1, n-1)
-		return x + y
-	})
-	g = scheduler.NewFunc(func(w *scheduler.Worker, n int) int {
-		check(w)
-		if n == 0 {
-			return 1
-		}
-		x, y := f.Join(w, n-1, n-1)
-		return x + y
-	})
 	const depth = 12
 	var got int
-	p.Run(func(w *scheduler.Worker) { got = f.Call(w, depth) })
+	p.Run(func(w *scheduler.Worker) { got = fs[0].Call(w, depth) })
 	if got != 1<<depth {
 		t.Fatalf("counted %d leaves, want %d", got, 1<<depth)
 	}
-	if n := most.Load(); n != 1 {
-		t.Fatalf("the fork deque held up to %d forks, want exactly 1 (one offer at a time)", n)
+	if most != 1 {
+		t.Fatalf("the fork deque held up to %d forks, want exactly 1 (one offer at a time)", most)
 	}
 }

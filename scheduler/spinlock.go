@@ -18,8 +18,7 @@ import (
 // changes; docs/design.md §9). The critical sections it guards are short
 // (copying up to 64 entries out, or one in; a segment is allocated or
 // recycled once per 256 entries, and a drained one cleared outside the
-// lock), so a
-// spinning waiter almost always gets in within a round.
+// lock), so a spinning waiter almost always gets in within a round.
 //
 // After spinRounds rounds it falls back to Mutex.Lock, which parks the
 // waiter; sync.Mutex then hands the lock over in FIFO order once a waiter
