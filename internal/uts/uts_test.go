@@ -177,7 +177,8 @@ func BenchmarkChild(b *testing.B) {
 
 // Example counts the reference implementation's default tree.
 func Example() {
-	s := Default().CountSerial()
+	p := Default()
+	s := p.CountSerial()
 	fmt.Println(s.Nodes, s.Leaves)
 	// Output: 1732 1050
 }
