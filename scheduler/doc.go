@@ -76,14 +76,13 @@
 // plain path into the caller; docs/design.md gives the measured effect, on
 // forage and on serial code, which the profile speeds up too.
 //
-// The shape of the parallel code matters as much. Fork where the serial
-// code already loops or recurses instead of adding a pass to prepare the
-// forks: the bench suite's N-Queens ran 5–6% slower than serial code at one
+// The shape of the parallel code matters too. Fork where the serial code
+// already loops or recurses instead of adding a pass to prepare the forks:
+// the bench suite's N-Queens kernel ran 5–6% behind serial code at one
 // worker when it first listed each row's legal columns and then split the
-// list, and 2–4% slower when it joined at each legal column instead, the
-// rest of the row being the forked half. Keep a Func's argument small and
-// pass large read-only data by pointer: Join copies both arguments, and the
-// suite's UTS code ran 3–7% faster, serial and parallel alike, once its
-// 64-byte tree parameters were passed by pointer instead of copied into
-// every call.
+// list, and 2–6% behind when it joined at each legal column, with the rest
+// of the row as the second call. And keep large structs out of hot calls'
+// arguments and receivers: the suite's UTS code, serial and parallel alike,
+// ran 3–7% faster once its 64-byte tree parameters were passed by pointer
+// instead of by value.
 package scheduler

@@ -118,11 +118,11 @@ type nqArgs struct {
 // placement's subtree runs first, inline, and the rest of the row — the
 // loop's continuation — is the fork thieves may take (the oldest one on
 // offer is the rest of the root's row). It joins at every valid placement
-// (856,188 times for N = 12, against the peers' 314,729 forks), because a
-// join that is not offered costs a few ns; in exchange it checks each
-// column once, in the serial order, where the peers' shape lists a row's
-// legal columns first and then splits the list, a second pass that cost
-// forage 4-5% (docs/benchmarks.md).
+// (856,188 times for N = 12, against the peers' 314,729 forks), which costs
+// little because a join that is not offered is a pair of plain calls, and
+// it checks the columns in the serial order with no second pass: the
+// peers' shape lists a row's legal columns first and then splits the list,
+// which cost forage 5-6% of serial speed at one worker (docs/benchmarks.md).
 //
 //go:noinline
 func nqueens(wl *work.NQueens) func(*scheduler.Pool) work.Answer {
