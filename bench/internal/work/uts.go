@@ -17,11 +17,10 @@ import (
 //
 // Answer: {nodes, leaves, depth}.
 type UTS struct {
-	name   string
-	Tree   uts.Tree // Nodes < 0 when the size is not published
-	want   uts.Stats
-	forks  int64
-	params uts.Params
+	name  string
+	Tree  uts.Tree // Nodes < 0 when the size is not published
+	want  uts.Stats
+	forks int64
 }
 
 // newUTS returns the T1-like (geometric, fixed shape) or T3-like
@@ -48,7 +47,7 @@ func newUTS(name string, size Size, t1 bool) *UTS {
 			tr.Name, tr.Params.B0, tr.Params.Q = "T3 -b 200 -q 0.1", 200, 0.1
 		}
 	}
-	return &UTS{name: name, Tree: tr, params: tr.Params}
+	return &UTS{name: name, Tree: tr}
 }
 
 // Name implements [Workload].
@@ -72,7 +71,7 @@ func (u *UTS) Unit() string { return "fork" }
 func (u *UTS) Units() int64 { return u.forks }
 
 // Params returns the tree's parameters.
-func (u *UTS) Params() *uts.Params { return &u.params }
+func (u *UTS) Params() *uts.Params { return &u.Tree.Params }
 
 // utsForks are the fork points of the published trees with utsRange, as
 // counted by an inline run (TestUTSForkCounts checks them).
@@ -84,7 +83,7 @@ func (u *UTS) Setup() {
 	if u.Tree.Nodes > 0 {
 		u.want = uts.Stats{Nodes: u.Tree.Nodes, Leaves: u.Tree.Leaves, MaxDepth: u.Tree.Depth}
 	} else {
-		u.want = u.params.CountSerial()
+		u.want = u.Tree.Params.CountSerial()
 	}
 	if f, ok := utsForks[u.Tree.Name]; ok {
 		u.forks = f
@@ -113,10 +112,12 @@ func UTSSerial(t *uts.Params, n uts.Node) uts.Stats {
 }
 
 // Serial implements [Workload].
-func (u *UTS) Serial() Answer { return statsAnswer(UTSSerial(&u.params, u.params.Root())) }
+func (u *UTS) Serial() Answer { return statsAnswer(UTSSerial(u.Params(), u.Tree.Params.Root())) }
 
 // Peer implements [Workload].
-func (u *UTS) Peer(p peer.Peer) Answer { return statsAnswer(utsPeer(p, &u.params, u.params.Root())) }
+func (u *UTS) Peer(p peer.Peer) Answer {
+	return statsAnswer(utsPeer(p, u.Params(), u.Tree.Params.Root()))
+}
 
 func utsPeer(p peer.Peer, t *uts.Params, n uts.Node) uts.Stats {
 	s := uts.Stats{Nodes: 1, MaxDepth: int(n.Height)}
