@@ -337,11 +337,15 @@ func threshold(q float64) uint64 { return uint64(q * (1 << 53)) }
 // The root was chosen, before any timing, as the first seed below 400 whose
 // tree came within 5% of §9's 12,693,229 nodes and within 10% of its depth
 // 5,051 (our node hash is not §9's, so its tree cannot be reproduced).
-var refTree = struct {
+var refTree = treeSpec{0.49995, 50, 12_244_297, 4565}
+
+// treeSpec names an unbalanced tree: its probability of children below
+// level 12, its root's seed, and its size and depth.
+type treeSpec struct {
 	q            float64
 	root         uint64
 	nodes, depth int
-}{0.49995, 50, 12_244_297, 4565}
+}
 
 // useTree switches the walks to probability q for the rest of b and back to
 // utsQ afterwards. Benchmarks run one at a time, after the tests.
@@ -406,18 +410,13 @@ func BenchmarkUnbalancedTreeRef(b *testing.B) {
 
 func benchTree(b *testing.B, rootHash uint64, nodes int) {
 	root := utsNode{h: rootHash}
-	check := func(b *testing.B) {
-		if sinkInt != nodes {
-			b.Fatalf("counted %d nodes, want %d", sinkInt, nodes)
-		}
-	}
 	for _, workers := range []int{1, 2} {
 		b.Run(fmt.Sprintf("impl=serial/workers=%d", workers), func(b *testing.B) {
 			for b.Loop() {
 				sinkInt = utsSerial(root)
 			}
 			reportPer(b, float64(nodes), "ns/node")
-			check(b)
+			checkNodes(b, nodes)
 		})
 		b.Run(fmt.Sprintf("impl=func/workers=%d", workers), func(b *testing.B) {
 			p := benchPool(b, workers)
@@ -427,7 +426,7 @@ func benchTree(b *testing.B, rootHash uint64, nodes int) {
 				p.Run(func(w *scheduler.Worker) { sinkInt = utsFunc.Call(w, root) })
 			}
 			reportPer(b, float64(nodes), "ns/node")
-			check(b)
+			checkNodes(b, nodes)
 			st := p.Stats().Total
 			b.ReportMetric(float64(st.Steals-st0.Steals)/float64(b.N), "steals/op")
 			b.ReportMetric(float64(st.StealAttempts-st0.StealAttempts)/float64(b.N), "attempts/op")
@@ -436,9 +435,10 @@ func benchTree(b *testing.B, rootHash uint64, nodes int) {
 	}
 }
 
-func checkUTS(b *testing.B) {
-	if sinkInt != utsNodes {
-		b.Fatalf("counted %d nodes, want %d", sinkInt, utsNodes)
+// checkNodes fails b unless the last walk counted nodes.
+func checkNodes(b *testing.B, nodes int) {
+	if sinkInt != nodes {
+		b.Fatalf("counted %d nodes, want %d", sinkInt, nodes)
 	}
 }
 
@@ -451,11 +451,7 @@ func TestUnbalancedTreeShape(t *testing.T) {
 	}
 	// No other test walks these trees; benchmarks run after the tests.
 	t.Cleanup(func() { utsThreshold = threshold(utsQ) })
-	for _, tree := range []struct {
-		q            float64
-		root         uint64
-		nodes, depth int
-	}{{utsQ, utsRoot, utsNodes, utsDepth}, refTree} {
+	for _, tree := range []treeSpec{{utsQ, utsRoot, utsNodes, utsDepth}, refTree} {
 		utsThreshold = threshold(tree.q)
 		root := utsNode{h: mix64(tree.root)}
 		var depth int32

@@ -41,7 +41,7 @@ func BenchmarkPinning(b *testing.B) {
 			for b.Loop() {
 				p.Run(func(w *scheduler.Worker) { sinkInt = utsFunc.Call(w, root) })
 			}
-			checkUTS(b)
+			checkNodes(b, utsNodes)
 		})
 	}
 }
