@@ -97,6 +97,7 @@ func (w *Worker) helpUntil(done <-chan struct{}) {
 	const helpMaxSleep = time.Millisecond
 	var timer *time.Timer
 	idle := 0
+	spins := w.pool.waitSpins // longer in pinned pools (worker.go)
 	for {
 		select {
 		case <-done:
@@ -111,7 +112,6 @@ func (w *Worker) helpUntil(done <-chan struct{}) {
 			idle = 0
 			continue
 		}
-		spins := w.pool.waitSpins // longer in pinned pools (worker.go)
 		if idle++; idle < spins {
 			runtime.Gosched()
 			continue

@@ -83,7 +83,7 @@ func (u *UTS) Setup() {
 	if u.Tree.Nodes > 0 {
 		u.want = uts.Stats{Nodes: u.Tree.Nodes, Leaves: u.Tree.Leaves, MaxDepth: u.Tree.Depth}
 	} else {
-		u.want = u.Tree.Params.CountSerial()
+		u.want = u.Params().CountSerial()
 	}
 	if f, ok := utsForks[u.Tree.Name]; ok {
 		u.forks = f
@@ -112,11 +112,15 @@ func UTSSerial(t *uts.Params, n uts.Node) uts.Stats {
 }
 
 // Serial implements [Workload].
-func (u *UTS) Serial() Answer { return statsAnswer(UTSSerial(u.Params(), u.Tree.Params.Root())) }
+func (u *UTS) Serial() Answer {
+	t := u.Params()
+	return statsAnswer(UTSSerial(t, t.Root()))
+}
 
 // Peer implements [Workload].
 func (u *UTS) Peer(p peer.Peer) Answer {
-	return statsAnswer(utsPeer(p, u.Params(), u.Tree.Params.Root()))
+	t := u.Params()
+	return statsAnswer(utsPeer(p, t, t.Root()))
 }
 
 func utsPeer(p peer.Peer, t *uts.Params, n uts.Node) uts.Stats {
