@@ -148,11 +148,27 @@ func BenchmarkFib30(b *testing.B) {
 			}
 			reportPer(b, forks, "ns/fork")
 		})
+		b.Run(fmt.Sprintf("impl=calllayer/workers=%d", workers), func(b *testing.B) {
+			for b.Loop() {
+				sinkInt = fibLayer.fn(nil, n)
+			}
+			reportPer(b, forks, "ns/fork")
+			checkFib(b, n)
+		})
 		b.Run(fmt.Sprintf("impl=func/workers=%d", workers), func(b *testing.B) {
 			p := benchPool(b, workers)
 			b.ReportAllocs()
 			for b.Loop() {
 				p.Run(func(w *scheduler.Worker) { sinkInt = fibFunc.Call(w, n) })
+			}
+			reportPer(b, forks, "ns/fork")
+			checkFib(b, n)
+		})
+		b.Run(fmt.Sprintf("impl=inline/workers=%d", workers), func(b *testing.B) {
+			p := benchPool(b, workers)
+			b.ReportAllocs()
+			for b.Loop() {
+				p.Run(func(w *scheduler.Worker) { sinkInt = fibInline(w, n) })
 			}
 			reportPer(b, forks, "ns/fork")
 			checkFib(b, n)
@@ -384,6 +400,24 @@ func utsSerial(n utsNode) int {
 
 var utsFunc *scheduler.Func[utsNode, int]
 
+// utsLayer is utsFunc's function over callLayer: the call-layer floor.
+var utsLayer callLayer[utsNode, int]
+
+// utsInline walks through utsInlineFunc with the Func.Inline idiom.
+var utsInlineFunc *scheduler.Func[utsNode, int]
+
+func utsInline(w *scheduler.Worker, n utsNode) int {
+	a, b, ok := utsKids(n)
+	if !ok {
+		return 1
+	}
+	if utsInlineFunc.Inline(w) {
+		return 1 + utsInline(w, a) + utsInline(w, b)
+	}
+	x, y := utsInlineFunc.Join(w, a, b)
+	return 1 + x + y
+}
+
 func init() {
 	utsFunc = scheduler.NewFunc(func(w *scheduler.Worker, n utsNode) int {
 		a, b, ok := utsKids(n)
@@ -393,6 +427,15 @@ func init() {
 		x, y := utsFunc.Join(w, a, b)
 		return 1 + x + y
 	})
+	utsInlineFunc = scheduler.NewFunc(utsInline)
+	utsLayer.fn = func(w *scheduler.Worker, n utsNode) int {
+		a, b, ok := utsKids(n)
+		if !ok {
+			return 1
+		}
+		x, y := utsLayer.join(w, a, b)
+		return 1 + x + y
+	}
 }
 
 // BenchmarkUnbalancedTree: count the nodes of the unbalanced tree through
@@ -418,20 +461,32 @@ func benchTree(b *testing.B, rootHash uint64, nodes int) {
 			reportPer(b, float64(nodes), "ns/node")
 			checkNodes(b, nodes)
 		})
-		b.Run(fmt.Sprintf("impl=func/workers=%d", workers), func(b *testing.B) {
-			p := benchPool(b, workers)
-			b.ReportAllocs()
-			st0 := p.Stats().Total
+		b.Run(fmt.Sprintf("impl=calllayer/workers=%d", workers), func(b *testing.B) {
 			for b.Loop() {
-				p.Run(func(w *scheduler.Worker) { sinkInt = utsFunc.Call(w, root) })
+				sinkInt = utsLayer.fn(nil, root)
 			}
 			reportPer(b, float64(nodes), "ns/node")
 			checkNodes(b, nodes)
-			st := p.Stats().Total
-			b.ReportMetric(float64(st.Steals-st0.Steals)/float64(b.N), "steals/op")
-			b.ReportMetric(float64(st.StealAttempts-st0.StealAttempts)/float64(b.N), "attempts/op")
-			b.ReportMetric(float64(st.Parks-st0.Parks)/float64(b.N), "parks/op")
 		})
+		for _, impl := range []struct {
+			name string
+			walk func(w *scheduler.Worker, n utsNode) int
+		}{{"func", utsFunc.Call}, {"inline", utsInline}} {
+			b.Run(fmt.Sprintf("impl=%s/workers=%d", impl.name, workers), func(b *testing.B) {
+				p := benchPool(b, workers)
+				b.ReportAllocs()
+				st0 := p.Stats().Total
+				for b.Loop() {
+					p.Run(func(w *scheduler.Worker) { sinkInt = impl.walk(w, root) })
+				}
+				reportPer(b, float64(nodes), "ns/node")
+				checkNodes(b, nodes)
+				st := p.Stats().Total
+				b.ReportMetric(float64(st.Steals-st0.Steals)/float64(b.N), "steals/op")
+				b.ReportMetric(float64(st.StealAttempts-st0.StealAttempts)/float64(b.N), "attempts/op")
+				b.ReportMetric(float64(st.Parks-st0.Parks)/float64(b.N), "parks/op")
+			})
+		}
 	}
 }
 

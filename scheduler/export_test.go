@@ -15,3 +15,6 @@ func ForkDequeLen(w *Worker) int { return w.deque.Len() }
 // AlwaysOffer is true in the forage_alwayspush build, which offers every
 // fork at once.
 const AlwaysOffer = alwaysOffer
+
+// LatentBudget is how many unpromoted forks a frame stack records.
+const LatentBudget = latentBudget

@@ -38,25 +38,51 @@ func (f *Func[A, R]) Call(w *Worker, a A) R { return f.fn(w, a) }
 // propagation. It allocates nothing once w's frame stack for f has grown to
 // its working size (a few frames: joins past the latent budget use none).
 func (f *Func[A, R]) Join(w *Worker, a1, a2 A) (R, R) {
+	// The forage_alwayspush build records every fork, so a cache hit goes
+	// straight to joinRecorded there (a constant test: compiled out of the
+	// normal build).
+	if alwaysOffer && w.lastFunc == unsafe.Pointer(f) {
+		return (*frameStack[A, R])(w.lastStack).joinRecorded(w, a1, a2)
+	}
 	// The common case first, with nothing that needs a call before the two
-	// calls: the worker's one-entry cache names this Func's stack, enough
-	// forks of it are latent already, and thieves have something to take
-	// (keepOffer's test, by hand). Such a fork runs as a plain pair of calls,
-	// with no frame and no guard (a panic in the first call skips the
-	// second, as in serial code). Everything else is joinSlow's; the
-	// forage_alwayspush build records every fork, so a cache hit goes
-	// straight to joinRecorded there.
-	if w.lastFunc == unsafe.Pointer(f) {
-		st := (*frameStack[A, R])(w.lastStack)
-		if alwaysOffer {
-			return st.joinRecorded(w, a1, a2)
-		}
-		if st.budgetMet() && w.deque.Len() != 0 {
-			r1 := f.fn(w, a1)
-			return r1, f.fn(w, a2)
-		}
+	// calls: such a fork runs as a plain pair of calls, with no frame and no
+	// guard (a panic in the first call skips the second, as in serial
+	// code). Everything else is joinSlow's.
+	if f.Inline(w) {
+		r1 := f.fn(w, a1)
+		return r1, f.fn(w, a2)
 	}
 	return f.joinSlow(w, a1, a2)
+}
+
+// Inline reports whether a Join of f made now on w would run its two calls
+// inline, as plain calls, the way serial code does: w has recorded enough
+// latent forks of f already, and thieves have one of them on offer
+// (latent.go). Hot recursive code can test it before forking and, when it
+// is true, recurse directly:
+//
+//	if fib.Inline(w) {
+//		return fibBody(w, n-1) + fibBody(w, n-2)
+//	}
+//	a, b := fib.Join(w, n-1, n-2)
+//
+// That does what Join would do in that case, without the layer of calls
+// Join adds. Go's compiler cannot inline Join (its body holds three calls),
+// so a plain fork through it costs a call and two indirect calls more than
+// serial recursion: 1.4 ns per fork in fib and 1.5 ns per node in a tree
+// walk on the machine of docs/design.md §9, where this test brought fib(30)
+// at 2 workers from 1.2× to 1.6× serial and the unbalanced tree from 1.45×
+// to 1.75×. Inline itself is small enough to be inlined into the caller.
+//
+// The answer holds for w at the moment of the call: test it at each fork,
+// with the worker the function was handed. It is always false in the
+// forage_alwayspush build, which offers every fork.
+func (f *Func[A, R]) Inline(w *Worker) bool {
+	// Three tests, by hand rather than through keepOffer (over the inlining
+	// budget): w's one-entry cache names this Func's stack, enough forks of
+	// it are latent already, and thieves have something to take.
+	return !alwaysOffer && w.lastFunc == unsafe.Pointer(f) &&
+		(*frameStack[A, R])(w.lastStack).budgetMet() && w.deque.Len() != 0
 }
 
 // joinSlow is Join when the fast path's test fails: it finds the stack

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/forage-go/forage/scheduler"
 	"github.com/stretchr/testify/require"
@@ -25,6 +26,38 @@ func TestFuncFib(t *testing.T) {
 					var got int
 					p.Run(func(w *scheduler.Worker) { got = fibFunc.Call(w, n) })
 					require.Equal(t, want, got)
+				}
+			})
+		})
+	}
+}
+
+// TestFuncInlineFib: the Func.Inline idiom (recurse directly while Inline
+// says a join would run plainly, else Join) computes fib correctly at 1, 2,
+// 8 and 32 workers, and its forks are still stolen: with 2 or more
+// workers, some Run steals (fib(25) makes ~120,000 joins, and the first
+// one is offered to the idle workers at once).
+func TestFuncInlineFib(t *testing.T) {
+	n := 25
+	if raceEnabled {
+		n = 22
+	}
+	want := fibSerial(n)
+	for _, workers := range workerCounts {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			p := strictPool(t, workers)
+			within(t, hangTimeout, func() {
+				before := p.Stats().Total.Steals
+				for range 3 {
+					var got int
+					p.Run(func(w *scheduler.Worker) { got = fibInline(w, n) })
+					require.Equal(t, want, got)
+				}
+				if workers > 1 && !scheduler.AlwaysOffer {
+					// Counters are published when a worker goes idle,
+					// which it does after Run's work is done.
+					require.Eventually(t, func() bool { return p.Stats().Total.Steals > before },
+						hangTimeout, time.Millisecond, "no fork was stolen")
 				}
 			})
 		})

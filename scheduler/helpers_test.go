@@ -176,6 +176,23 @@ func init() {
 	})
 }
 
+// fibInline forks through fibInlineFunc, recursing directly whenever
+// Func.Inline says the join would run plainly (the idiom Inline documents).
+var fibInlineFunc *scheduler.Func[int, int]
+
+func fibInline(w *scheduler.Worker, n int) int {
+	if n < 2 {
+		return n
+	}
+	if fibInlineFunc.Inline(w) {
+		return fibInline(w, n-1) + fibInline(w, n-2)
+	}
+	a, b := fibInlineFunc.Join(w, n-1, n-2)
+	return a + b
+}
+
+func init() { fibInlineFunc = scheduler.NewFunc(fibInline) }
+
 // fibScope spawns fib(n-1) into a scope and runs fib(n-2) in its body.
 func fibScope(w *scheduler.Worker, n int) int {
 	if n < 2 {
@@ -298,4 +315,38 @@ func sumScopeNested(w *scheduler.Worker, nd *node) int {
 		total += v
 	}
 	return total
+}
+
+// ---- the call-layer floor ----
+
+// callLayer models the plain path of any fork-join call the compiler
+// cannot inline, with every scheduler test removed: serial code whose
+// recursion goes through a join function, not inlined, that calls a func
+// value twice. Func.Join's plain path is this plus its tests (the worker's
+// cache, the latent budget, the deque's length), and Go's inliner cannot
+// remove the layer: Join's body has three calls, each costed at 57 of the
+// budget of 80 (docs/design.md §9, "The call-layer floor"). Benchmarks
+// report it beside serial code as the best any such fork can do on one
+// worker.
+type callLayer[A, R any] struct {
+	fn func(w *scheduler.Worker, a A) R
+}
+
+//go:noinline
+func (l *callLayer[A, R]) join(w *scheduler.Worker, a1, a2 A) (R, R) {
+	r1 := l.fn(w, a1)
+	return r1, l.fn(w, a2)
+}
+
+// fibLayer is fibFunc's function over callLayer instead of Func.
+var fibLayer callLayer[int, int]
+
+func init() {
+	fibLayer.fn = func(w *scheduler.Worker, n int) int {
+		if n < 2 {
+			return n
+		}
+		a, b := fibLayer.join(w, n-1, n-2)
+		return a + b
+	}
 }

@@ -138,3 +138,50 @@ func TestOneOfferAcrossFuncs(t *testing.T) {
 		t.Fatalf("the fork deque held up to %d forks, want exactly 1 (one offer at a time)", most)
 	}
 }
+
+// TestInlineMatchesJoin: Func.Inline is true exactly when Join would run
+// the pair as plain calls, and then a fork is on offer. One worker, so
+// nothing is stolen and the sequence is fixed: the first join records its
+// fork and offers it (the deque was empty), the next LatentBudget joins
+// record theirs as latent, and from then on Inline holds while the offer
+// stays in the deque. A chain: each join's first call goes one level
+// deeper, its second is a leaf.
+func TestInlineMatchesJoin(t *testing.T) {
+	if scheduler.AlwaysOffer {
+		t.Skip("the forage_alwayspush build offers every fork")
+	}
+	p := newPool(t, 1)
+	const depth = 2*scheduler.LatentBudget + 4
+	var inline [depth]bool
+	var offered [depth]int
+	var f *scheduler.Func[int, int]
+	f = scheduler.NewFunc(func(w *scheduler.Worker, n int) int {
+		if n < 0 || n == depth {
+			return 1
+		}
+		inline[n] = f.Inline(w)
+		offered[n] = scheduler.ForkDequeLen(w)
+		x, y := f.Join(w, n+1, -1)
+		return x + y
+	})
+	var got int
+	early := true
+	p.Run(func(w *scheduler.Worker) {
+		early = f.Inline(w)
+		got = f.Call(w, 0)
+	})
+	if early {
+		t.Fatal("Inline is true before any join of f on this worker")
+	}
+	if got != depth+1 {
+		t.Fatalf("counted %d leaves, want %d", got, depth+1)
+	}
+	for n := range depth {
+		if want := n > scheduler.LatentBudget; inline[n] != want {
+			t.Fatalf("Inline at join %d is %v, want %v", n, inline[n], want)
+		}
+		if inline[n] && offered[n] != 1 {
+			t.Fatalf("%d forks on offer at join %d, where Inline is true; want 1", offered[n], n)
+		}
+	}
+}

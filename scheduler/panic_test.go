@@ -381,6 +381,44 @@ func TestPanicDeepInFuncRecursion(t *testing.T) {
 	}
 }
 
+// TestPanicDeepInInlineRecursion: as TestPanicDeepInFuncRecursion, through
+// the Func.Inline idiom, whose plain forks are direct calls: the panics
+// unwind them as serial code and reach the recorded joins' guards, and the
+// Run caller gets one of them.
+func TestPanicDeepInInlineRecursion(t *testing.T) {
+	var g *scheduler.Func[int, int]
+	var body func(w *scheduler.Worker, n int) int
+	body = func(w *scheduler.Worker, n int) int {
+		if n == 3 {
+			panicInFunc("inline")
+		}
+		if n < 2 {
+			return n
+		}
+		if g.Inline(w) {
+			return body(w, n-1) + body(w, n-2)
+		}
+		a, b := g.Join(w, n-1, n-2)
+		return a + b
+	}
+	g = scheduler.NewFunc(body)
+	for _, workers := range []int{1, 2, 8} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			p := strictPool(t, workers)
+			within(t, hangTimeout, func() {
+				for range 10 {
+					v := catch(func() { p.Run(func(w *scheduler.Worker) { g.Call(w, 16) }) })
+					requirePanicError(t, v, "inline", "panicInFunc")
+				}
+				var got int
+				p.Run(func(w *scheduler.Worker) { got = fibInline(w, 18) })
+				require.Equal(t, fibSerial(18), got, "the pool works after the panics")
+				requireWorks(t, p)
+			})
+		})
+	}
+}
+
 // TestPanicRecoveredMidRecursion: user code in a Func body recovers panics
 // that crossed joins on both sides of the latent-fork budget (the joins
 // nearest the root record their forks, deeper ones are plain calls), then
