@@ -33,6 +33,44 @@ func ExampleNewFunc() {
 	// Output: fib(25) = 75025
 }
 
+// numRange is the half-open range of integers [lo, hi).
+type numRange struct{ lo, hi int }
+
+// addRangeF forks addRange's halves (set in init: addRange refers to it).
+var addRangeF *scheduler.Func[numRange, int]
+
+func init() { addRangeF = scheduler.NewFunc(addRange) }
+
+// addRange adds the integers of r by halving it. Where a join would run its two
+// calls plainly anyway, it recurses directly: Func.Inline says when.
+func addRange(w *scheduler.Worker, r numRange) int {
+	if r.hi-r.lo == 1 {
+		return r.lo
+	}
+	mid := r.lo + (r.hi-r.lo)/2
+	if addRangeF.Inline(w) {
+		return addRange(w, numRange{r.lo, mid}) + addRange(w, numRange{mid, r.hi})
+	}
+	a, b := addRangeF.Join(w, numRange{r.lo, mid}, numRange{mid, r.hi})
+	return a + b
+}
+
+// Hot recursion that tests Func.Inline before each fork pays for a join
+// only when the join may really fork: the other forks are direct calls,
+// as in serial code.
+func ExampleFunc_Inline() {
+	p, err := scheduler.New(scheduler.WithWorkers(2))
+	if err != nil {
+		panic(err)
+	}
+	defer p.Close()
+
+	var r int
+	p.Run(func(w *scheduler.Worker) { r = addRange(w, numRange{0, 1_000_000}) })
+	fmt.Println(r)
+	// Output: 499999500000
+}
+
 // quicksort sorts s, sorting the two sides of each partition in parallel.
 func quicksort(w *scheduler.Worker, s []int) {
 	if len(s) <= 64 {

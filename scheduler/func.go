@@ -38,19 +38,23 @@ func (f *Func[A, R]) Call(w *Worker, a A) R { return f.fn(w, a) }
 // propagation. It allocates nothing once w's frame stack for f has grown to
 // its working size (a few frames: joins past the latent budget use none).
 func (f *Func[A, R]) Join(w *Worker, a1, a2 A) (R, R) {
-	// The forage_alwayspush build records every fork, so a cache hit goes
-	// straight to joinRecorded there (a constant test: compiled out of the
-	// normal build).
-	if alwaysOffer && w.lastFunc == unsafe.Pointer(f) {
-		return (*frameStack[A, R])(w.lastStack).joinRecorded(w, a1, a2)
-	}
 	// The common case first, with nothing that needs a call before the two
-	// calls: such a fork runs as a plain pair of calls, with no frame and no
-	// guard (a panic in the first call skips the second, as in serial
-	// code). Everything else is joinSlow's.
-	if f.Inline(w) {
-		r1 := f.fn(w, a1)
-		return r1, f.fn(w, a2)
+	// calls: Inline's test, written out (through Inline the compiler
+	// materializes its result and tests it again: six more instructions on
+	// every fork). Such a fork runs as a plain pair of calls, with no frame
+	// and no guard (a panic in the first call skips the second, as in
+	// serial code). Everything else is joinSlow's; the forage_alwayspush
+	// build records every fork, so a cache hit goes straight to
+	// joinRecorded there.
+	if w.lastFunc == unsafe.Pointer(f) {
+		st := (*frameStack[A, R])(w.lastStack)
+		if alwaysOffer {
+			return st.joinRecorded(w, a1, a2)
+		}
+		if st.budgetMet() && w.deque.Len() != 0 {
+			r1 := f.fn(w, a1)
+			return r1, f.fn(w, a2)
+		}
 	}
 	return f.joinSlow(w, a1, a2)
 }
@@ -78,9 +82,9 @@ func (f *Func[A, R]) Join(w *Worker, a1, a2 A) (R, R) {
 // with the worker the function was handed. It is always false in the
 // forage_alwayspush build, which offers every fork.
 func (f *Func[A, R]) Inline(w *Worker) bool {
-	// Three tests, by hand rather than through keepOffer (over the inlining
-	// budget): w's one-entry cache names this Func's stack, enough forks of
-	// it are latent already, and thieves have something to take.
+	// Join's test: w's one-entry cache names this Func's stack, enough
+	// forks of it are latent already, and thieves have something to take
+	// (keepOffer's test, by hand: keepOffer is over the inlining budget).
 	return !alwaysOffer && w.lastFunc == unsafe.Pointer(f) &&
 		(*frameStack[A, R])(w.lastStack).budgetMet() && w.deque.Len() != 0
 }
