@@ -44,7 +44,7 @@ func UTS(ctx context.Context, cfg Config) Result {
 		if err != nil {
 			return err
 		}
-		how := utsFork(rng.IntN(3))
+		how := utsFork(rng.IntN(int(numUTSFork)))
 		start := time.Now()
 		var got uts.Stats
 		done := make(chan struct{})
@@ -103,11 +103,12 @@ const (
 	utsByFunc   utsFork = iota // Func.Join, halving the child range
 	utsByJoin                  // Worker.Join, halving the child range
 	utsByReduce                // Reduce over the children
+	utsByInline                // Func.Inline, else Func.Join, halving the child range
 	numUTSFork
 )
 
 func (f utsFork) String() string {
-	return [...]string{"Func.Join", "Worker.Join", "Reduce"}[f]
+	return [...]string{"Func.Join", "Worker.Join", "Reduce", "Func.Inline"}[f]
 }
 
 // utsArg is a range of a node's children.
@@ -117,11 +118,15 @@ type utsArg struct {
 	lo, hi int
 }
 
-var utsCount *scheduler.Func[utsArg, uts.Stats]
+// utsCount and utsCountInline fork utsRange for utsByFunc and utsByInline.
+var utsCount, utsCountInline *scheduler.Func[utsArg, uts.Stats]
 
 func init() {
 	utsCount = scheduler.NewFunc(func(w *scheduler.Worker, a utsArg) uts.Stats {
 		return utsRange(w, a.p, a.n, a.lo, a.hi, utsByFunc)
+	})
+	utsCountInline = scheduler.NewFunc(func(w *scheduler.Worker, a utsArg) uts.Stats {
+		return utsRange(w, a.p, a.n, a.lo, a.hi, utsByInline)
 	})
 }
 
@@ -146,8 +151,16 @@ func utsRange(w *scheduler.Worker, p *uts.Params, n uts.Node, lo, hi int, how ut
 		return countUTS(w, p, p.Child(n, lo), how)
 	}
 	mid := lo + (hi-lo)/2
-	if how == utsByFunc {
+	switch how {
+	case utsByFunc:
 		a, b := utsCount.Join(w, utsArg{p, n, lo, mid}, utsArg{p, n, mid, hi})
+		return a.Add(b)
+	case utsByInline:
+		if utsCountInline.Inline(w) {
+			a := utsRange(w, p, n, lo, mid, how)
+			return a.Add(utsRange(w, p, n, mid, hi, how))
+		}
+		a, b := utsCountInline.Join(w, utsArg{p, n, lo, mid}, utsArg{p, n, mid, hi})
 		return a.Add(b)
 	}
 	var a, b uts.Stats
