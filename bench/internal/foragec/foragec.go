@@ -18,7 +18,7 @@ import (
 func Contender() suite.Contender {
 	return suite.Contender{
 		Name:      "forage",
-		Recursive: "`scheduler.Func` typed fork-join (`Func.Join`) inside `Pool.Run`; sort: `scheduler.Sort`",
+		Recursive: "`scheduler.Func` typed fork-join (`Func.Join`, direct calls where `Func.Inline` says the join would run plainly) inside `Pool.Run`; sort: `scheduler.Sort`",
 		Flat:      "sum: `scheduler.Reduce` over the elements; tasks: `Pool.Submit` per task, one `sync.WaitGroup`",
 		Start:     start,
 	}
@@ -99,6 +99,9 @@ func fib(wl *work.Fib) func(*scheduler.Pool) work.Answer {
 		if n <= cutoff {
 			return work.FibSerial(n)
 		}
+		if f.Inline(w) { // the join would run plainly: skip its layer
+			return f.Call(w, n-1) + f.Call(w, n-2)
+		}
 		x, y := f.Join(w, n-1, n-2)
 		return x + y
 	})
@@ -137,6 +140,9 @@ func nqueens(wl *work.NQueens) func(*scheduler.Pool) work.Answer {
 		for i := int(a.from); i < n; i++ {
 			b[j] = int8(i)
 			if work.NQueensOK(j+1, &b) {
+				if f.Inline(w) {
+					return f.Call(w, nqArgs{b, a.j + 1, 0}) + f.Call(w, nqArgs{b, a.j, int32(i + 1)})
+				}
 				x, y := f.Join(w, nqArgs{b, a.j + 1, 0}, nqArgs{b, a.j, int32(i + 1)})
 				return x + y
 			}
@@ -177,6 +183,10 @@ func utsCount(wl *work.UTS) func(*scheduler.Pool) work.Answer {
 			s = s.Add(uts.Stats{Nodes: 1, MaxDepth: int(c.Height)})
 			if i+1 == a.hi {
 				return s.Add(f.Call(w, utsArgs{c, 0, int32(k)}))
+			}
+			if f.Inline(w) {
+				sub := f.Call(w, utsArgs{c, 0, int32(k)})
+				return s.Add(sub).Add(f.Call(w, utsArgs{a.n, i + 1, a.hi}))
 			}
 			sub, rest := f.Join(w, utsArgs{c, 0, int32(k)}, utsArgs{a.n, i + 1, a.hi})
 			return s.Add(sub).Add(rest)
