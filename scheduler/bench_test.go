@@ -130,7 +130,9 @@ func fibChan(c *chanPool, n int) int {
 }
 
 // BenchmarkFib30: fib(30) with a fork at every call (1,346,268 forks)
-// through Func.Join and closure Join at 1 and 2 workers, beside serial fib,
+// through Func.Join, the Func.Inline idiom (impl=inline) and closure Join
+// at 1 and 2 workers, beside serial fib, the call-layer floor
+// (impl=calllayer: serial fib through a join the compiler cannot inline),
 // the channel pool with help-while-waiting (its worker count), and a goroutine
 // plus WaitGroup per fork (fib(25) for that one, which is far slower; its
 // parallelism is GOMAXPROCS, set to the workers value for the run). Compare
@@ -439,7 +441,8 @@ func init() {
 }
 
 // BenchmarkUnbalancedTree: count the nodes of the unbalanced tree through
-// Func at 1 and 2 workers, beside a serial walk. Compare ns/node.
+// Func.Join and the Func.Inline idiom at 1 and 2 workers, beside a serial
+// walk and the call-layer floor. Compare ns/node.
 func BenchmarkUnbalancedTree(b *testing.B) {
 	benchTree(b, mix64(utsRoot), utsNodes)
 }

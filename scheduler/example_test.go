@@ -44,7 +44,10 @@ func init() { addRangeF = scheduler.NewFunc(addRange) }
 // addRange adds the integers of r by halving it. Where a join would run its two
 // calls plainly anyway, it recurses directly: Func.Inline says when.
 func addRange(w *scheduler.Worker, r numRange) int {
-	if r.hi-r.lo == 1 {
+	switch r.hi - r.lo {
+	case 0:
+		return 0
+	case 1:
 		return r.lo
 	}
 	mid := r.lo + (r.hi-r.lo)/2

@@ -59,27 +59,32 @@ func (f *Func[A, R]) Join(w *Worker, a1, a2 A) (R, R) {
 	return f.joinSlow(w, a1, a2)
 }
 
-// Inline reports whether a Join of f made now on w would run its two calls
-// inline, as plain calls, the way serial code does: w has recorded enough
-// latent forks of f already, and thieves have one of them on offer
-// (latent.go). Hot recursive code can test it before forking and, when it
-// is true, recurse directly:
+// Inline reports whether a Join of f made now on w would take its plain
+// fast path: run its two calls inline, as serial code does, with nothing
+// recorded or offered. That is the case when w's last Func join was of f, w
+// has recorded enough latent forks already, and w has a fork on offer to
+// thieves (latent.go). Hot recursive code can test it before forking and,
+// when it is true, recurse directly:
 //
-//	if fib.Inline(w) {
-//		return fibBody(w, n-1) + fibBody(w, n-2)
+//	if fibF.Inline(w) {
+//		return fib(w, n-1) + fib(w, n-2)
 //	}
-//	a, b := fib.Join(w, n-1, n-2)
+//	a, b := fibF.Join(w, n-1, n-2)
 //
 // That does what Join would do in that case, without the layer of calls
-// Join adds. Go's compiler cannot inline Join (its body holds three calls),
-// so a plain fork through it costs a call and two indirect calls more than
-// serial recursion: 1.4 ns per fork in fib and 1.5 ns per node in a tree
-// walk on the machine of docs/design.md §9, where this test brought fib(30)
-// at 2 workers from 1.2× to 1.6× serial and the unbalanced tree from 1.45×
-// to 1.75×. Inline itself is small enough to be inlined into the caller.
+// Join adds: Go's compiler cannot inline Join (its body holds three calls),
+// so a plain fork through it makes one call more than serial recursion,
+// and both of its calls are indirect. Inline itself is small enough to be
+// inlined into the caller; docs/design.md §9 measures the difference.
+// A function literal can use the idiom too, calling f.Call for the two
+// calls. When Inline is false, call Join: it may still run the pair
+// plainly, after doing what the fast path cannot (finding f's frames after
+// another Func's join, offering a fork).
 //
-// The answer holds for w at the moment of the call: test it at each fork,
-// with the worker the function was handed. It is always false in the
+// Evaluate both arguments before the first call, as Join does, if the
+// first call changes what the second argument is computed from. The answer
+// holds for w at the moment of the call: test it at each fork, with the
+// worker the function was handed. It is always false in the
 // forage_alwayspush build, which offers every fork.
 func (f *Func[A, R]) Inline(w *Worker) bool {
 	// Join's test: w's one-entry cache names this Func's stack, enough

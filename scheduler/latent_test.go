@@ -139,28 +139,48 @@ func TestOneOfferAcrossFuncs(t *testing.T) {
 	}
 }
 
-// TestInlineMatchesJoin: Func.Inline is true exactly when Join would run
-// the pair as plain calls, and then a fork is on offer. One worker, so
-// nothing is stolen and the sequence is fixed: the first join records its
-// fork and offers it (the deque was empty), the next LatentBudget joins
-// record theirs as latent, and from then on Inline holds while the offer
-// stays in the deque. A chain: each join's first call goes one level
-// deeper, its second is a leaf.
+// TestInlineMatchesJoin: Func.Inline is true when Join would take its
+// plain fast path, and then a fork is on offer. One worker, so nothing is
+// stolen and the sequence is fixed: the first join records its fork and
+// offers it (the deque was empty), the next LatentBudget joins record
+// theirs as latent, and from then on Inline holds while the offer stays in
+// the deque — except right after a join of another Func, which takes over
+// the worker's one-entry cache until f's next join. A chain: each join's
+// first call goes one level deeper, its second is a leaf.
 func TestInlineMatchesJoin(t *testing.T) {
 	if scheduler.AlwaysOffer {
 		t.Skip("the forage_alwayspush build offers every fork")
 	}
 	p := newPool(t, 1)
 	const depth = 2*scheduler.LatentBudget + 4
+	const other = scheduler.LatentBudget + 2 // the level that joins g too
 	var inline [depth]bool
 	var offered [depth]int
-	var f *scheduler.Func[int, int]
+	afterOther, insideOther := true, true
+	// g is another chain, deep enough to meet its own budget; at its
+	// bottom, the cache names g's stack, not f's.
+	var f, g *scheduler.Func[int, int]
+	g = scheduler.NewFunc(func(w *scheduler.Worker, n int) int {
+		if n < 0 {
+			return 1
+		}
+		if n == 0 {
+			insideOther = f.Inline(w)
+			return 1
+		}
+		x, y := g.Join(w, n-1, -1)
+		return x + y
+	})
 	f = scheduler.NewFunc(func(w *scheduler.Worker, n int) int {
 		if n < 0 || n == depth {
 			return 1
 		}
 		inline[n] = f.Inline(w)
 		offered[n] = scheduler.ForkDequeLen(w)
+		if n == other {
+			g.Call(w, scheduler.LatentBudget+2)
+			afterOther = f.Inline(w)
+		}
 		x, y := f.Join(w, n+1, -1)
 		return x + y
 	})
@@ -183,5 +203,84 @@ func TestInlineMatchesJoin(t *testing.T) {
 		if inline[n] && offered[n] != 1 {
 			t.Fatalf("%d forks on offer at join %d, where Inline is true; want 1", offered[n], n)
 		}
+	}
+	if insideOther || afterOther {
+		t.Fatalf("f.Inline is %v inside and %v right after another Func's joins; want false", insideOther, afterOther)
+	}
+}
+
+// TestInlineFalseWhileNothingOnOffer: once a thief has taken the worker's
+// offer, Inline is false although the latent budget is met — the next Join
+// must run its slow path, which offers the oldest latent fork — and true
+// again once the budget is refilled (the offer used one latent fork, so
+// the join after it records its own). Two workers: the second is held by a submitted
+// task until the chain is deep enough, then steals the offer (the first
+// join's second call), which holds it until the checks are done, so that
+// it cannot take the next offer as well.
+func TestInlineFalseWhileNothingOnOffer(t *testing.T) {
+	if scheduler.AlwaysOffer {
+		t.Skip("the forage_alwayspush build offers every fork")
+	}
+	p := newPool(t, 2)
+	started, release, hold := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	if err := p.Submit(func(*scheduler.Worker) { close(started); <-release }); err != nil {
+		t.Fatal(err)
+	}
+	<-started // the other worker is busy: the Run's task goes to this one
+
+	const steal = scheduler.LatentBudget + 2 // the level where the offer is stolen
+	var before, whileTaken, after bool
+	var reoffered int
+	stolen := false
+	var f *scheduler.Func[int, int]
+	f = scheduler.NewFunc(func(w *scheduler.Worker, n int) int {
+		switch {
+		case n == -2: // the first join's second call, run by the thief
+			<-hold
+			return 1
+		case n < 0:
+			return 1
+		case n == steal:
+			before = f.Inline(w)
+			close(release) // the other worker goes idle and steals the offer
+			deadline := time.Now().Add(hangTimeout / 2)
+			for scheduler.ForkDequeLen(w) != 0 && time.Now().Before(deadline) {
+				runtime.Gosched()
+			}
+			stolen = scheduler.ForkDequeLen(w) == 0
+			whileTaken = f.Inline(w)
+		case n == steal+2:
+			// The join at steal offered the next latent fork, which left
+			// the budget one short: the join at steal+1 recorded its fork.
+			reoffered = scheduler.ForkDequeLen(w)
+			after = f.Inline(w)
+			close(hold)
+			return 1
+		}
+		second := -1
+		if n == 0 {
+			second = -2
+		}
+		x, y := f.Join(w, n+1, second)
+		return x + y
+	})
+	var got int
+	within(t, hangTimeout, func() {
+		p.Run(func(w *scheduler.Worker) { got = f.Call(w, 0) })
+	})
+	if got != steal+3 {
+		t.Fatalf("counted %d leaves, want %d", got, steal+3)
+	}
+	if !before {
+		t.Fatal("Inline is false with the budget met and the fork on offer")
+	}
+	if !stolen {
+		t.Fatal("the idle worker never stole the offer")
+	}
+	if whileTaken {
+		t.Fatal("Inline is true while nothing is on offer")
+	}
+	if reoffered != 1 || !after {
+		t.Fatalf("two joins later: %d forks on offer and Inline %v; want 1 and true", reoffered, after)
 	}
 }
