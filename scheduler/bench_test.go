@@ -157,33 +157,20 @@ func BenchmarkFib30(b *testing.B) {
 			reportPer(b, forks, "ns/fork")
 			checkFib(b, n)
 		})
-		b.Run(fmt.Sprintf("impl=func/workers=%d", workers), func(b *testing.B) {
-			p := benchPool(b, workers)
-			b.ReportAllocs()
-			for b.Loop() {
-				p.Run(func(w *scheduler.Worker) { sinkInt = fibFunc.Call(w, n) })
-			}
-			reportPer(b, forks, "ns/fork")
-			checkFib(b, n)
-		})
-		b.Run(fmt.Sprintf("impl=inline/workers=%d", workers), func(b *testing.B) {
-			p := benchPool(b, workers)
-			b.ReportAllocs()
-			for b.Loop() {
-				p.Run(func(w *scheduler.Worker) { sinkInt = fibInline(w, n) })
-			}
-			reportPer(b, forks, "ns/fork")
-			checkFib(b, n)
-		})
-		b.Run(fmt.Sprintf("impl=closure/workers=%d", workers), func(b *testing.B) {
-			p := benchPool(b, workers)
-			b.ReportAllocs()
-			for b.Loop() {
-				p.Run(func(w *scheduler.Worker) { sinkInt = fibJoin(w, n) })
-			}
-			reportPer(b, forks, "ns/fork")
-			checkFib(b, n)
-		})
+		for _, impl := range []struct {
+			name string
+			fib  func(w *scheduler.Worker, n int) int
+		}{{"func", fibFunc.Call}, {"inline", fibInline}, {"closure", fibJoin}} {
+			b.Run(fmt.Sprintf("impl=%s/workers=%d", impl.name, workers), func(b *testing.B) {
+				p := benchPool(b, workers)
+				b.ReportAllocs()
+				for b.Loop() {
+					p.Run(func(w *scheduler.Worker) { sinkInt = impl.fib(w, n) })
+				}
+				reportPer(b, forks, "ns/fork")
+				checkFib(b, n)
+			})
+		}
 		b.Run(fmt.Sprintf("impl=chanpool/workers=%d", workers), func(b *testing.B) {
 			c := newChanPool(workers)
 			defer c.close()

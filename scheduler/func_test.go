@@ -10,48 +10,32 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestFuncFib: Func.Join computes fib correctly at 1, 2, 8 and 32 workers.
+// TestFuncFib: Func.Join, and the Func.Inline idiom (recurse directly
+// while Inline says a join would take its plain path, else Join), compute
+// fib correctly at 1, 2, 8 and 32 workers. (That the idiom's forks are
+// still offered and taken is TestInlineFalseWhileNothingOnOffer's.)
 func TestFuncFib(t *testing.T) {
 	n := 25
 	if raceEnabled {
 		n = 22
 	}
 	want := fibSerial(n)
-	for _, workers := range workerCounts {
-		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
-			p := strictPool(t, workers)
-			within(t, hangTimeout, func() {
-				for range 3 {
-					var got int
-					p.Run(func(w *scheduler.Worker) { got = fibFunc.Call(w, n) })
-					require.Equal(t, want, got)
-				}
+	for _, impl := range []struct {
+		name string
+		fib  func(w *scheduler.Worker, n int) int
+	}{{"Join", fibFunc.Call}, {"Inline", fibInline}} {
+		for _, workers := range workerCounts {
+			t.Run(fmt.Sprintf("impl=%s/workers=%d", impl.name, workers), func(t *testing.T) {
+				p := strictPool(t, workers)
+				within(t, hangTimeout, func() {
+					for range 3 {
+						var got int
+						p.Run(func(w *scheduler.Worker) { got = impl.fib(w, n) })
+						require.Equal(t, want, got)
+					}
+				})
 			})
-		})
-	}
-}
-
-// TestFuncInlineFib: the Func.Inline idiom (recurse directly while Inline
-// says a join would take its plain path, else Join) computes fib correctly
-// at 1, 2, 8 and 32 workers. (That its forks are still offered and taken
-// is TestInlineFalseWhileNothingOnOffer's.)
-func TestFuncInlineFib(t *testing.T) {
-	n := 25
-	if raceEnabled {
-		n = 22
-	}
-	want := fibSerial(n)
-	for _, workers := range workerCounts {
-		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
-			p := strictPool(t, workers)
-			within(t, hangTimeout, func() {
-				for range 3 {
-					var got int
-					p.Run(func(w *scheduler.Worker) { got = fibInline(w, n) })
-					require.Equal(t, want, got)
-				}
-			})
-		})
+		}
 	}
 }
 
