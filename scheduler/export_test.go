@@ -18,3 +18,14 @@ const AlwaysOffer = alwaysOffer
 
 // LatentBudget is how many unpromoted forks a frame stack records.
 const LatentBudget = latentBudget
+
+// MaxLatentBudget and BudgetRelax bound and relax a raised budget
+// (latent.go, "The budget adapts").
+const (
+	MaxLatentBudget = maxLatentBudget
+	BudgetRelax     = budgetRelax
+)
+
+// StackBudget reports the current latent budget of w's frame stack for f.
+// Call it from a task running on w.
+func StackBudget[A, R any](f *Func[A, R], w *Worker) int { return f.stackFor(w).budget }

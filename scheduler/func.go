@@ -122,6 +122,9 @@ func (f *Func[A, R]) joinSlow(w *Worker, a1, a2 A) (R, R) {
 // small frame with no deferred call to set up.
 func (st *frameStack[A, R]) joinRecorded(w *Worker, a1, a2 A) (R, R) {
 	f := st.f
+	if st.budget > latentBudget {
+		st.relax()
+	}
 	fr := st.push(a2)
 	if alwaysOffer {
 		// keepOffer's promote and Worker.push, by hand: this build records
@@ -172,9 +175,9 @@ func (st *frameStack[A, R]) joinRecorded(w *Worker, a1, a2 A) (R, R) {
 // caller records the fork (push), keeps one fork on offer (keepOffer), and
 // defers afterPanic before its first call.
 
-// budgetMet reports whether latentBudget forks of st are latent already: a
+// budgetMet reports whether st.budget forks of st are latent already: a
 // fork made now is not recorded but runs as a plain pair of calls.
-func (st *frameStack[A, R]) budgetMet() bool { return st.depth-st.lo >= latentBudget }
+func (st *frameStack[A, R]) budgetMet() bool { return st.depth-st.lo >= st.budget }
 
 // keepOffer keeps one fork on offer: if thieves have nothing to take from
 // w, it offers w's oldest latent fork of st (latent.go). In the
@@ -209,6 +212,9 @@ func (st *frameStack[A, R]) takeStolen(fr *frame[A, R]) (R, *PanicError) {
 	fr.result, fr.panic = *new(R), nil
 	st.depth, st.lo = fr.index, fr.index
 	st.retire(fr)
+	// A thief took the offer before the owner came back for it: keep more
+	// latent forks in stock (latent.go, "The budget adapts").
+	st.budget, st.recorded = min(2*st.budget, maxLatentBudget), 0
 	return r, p
 }
 
@@ -264,7 +270,7 @@ func (f *Func[A, R]) newStack(w *Worker) *frameStack[A, R] {
 	}
 	next := make([]*frameStack[A, R], max(len(old), w.key+1))
 	copy(next, old)
-	st := &frameStack[A, R]{owner: w, f: f}
+	st := &frameStack[A, R]{owner: w, f: f, budget: latentBudget}
 	next[w.key] = st
 	// Publish the new slice; the stack's fields are written before it.
 	f.stacks.Store(&next)
@@ -281,11 +287,16 @@ type frameStack[A, R any] struct {
 	frames []*frame[A, R]
 	depth  int // frames[:depth] belong to joins in progress
 	lo     int // frames[:lo] have been promoted (offered to thieves)
+	// budget is how many unpromoted forks the stack records before forks
+	// run unrecorded: latentBudget, raised up to maxLatentBudget while
+	// thieves keep taking the offers (latent.go, "The budget adapts").
+	// recorded counts the forks recorded since it last changed.
+	budget, recorded int
 	// Pad to 128 bytes (a size class whose objects are 128-byte aligned):
 	// the stacks of a pool's workers are allocated together, and depth is
 	// written at every recorded fork. Unpadded, two workers' stacks shared a
 	// pair of cache lines and fib at 2 workers ran no faster than at 1.
-	_ [128 - 7*8]byte
+	_ [128 - 9*8]byte
 }
 
 // push records a fork of f(arg) and returns its frame. It is kept within
@@ -320,6 +331,16 @@ func (st *frameStack[A, R]) retire(fr *frame[A, R]) {
 	var zero A
 	for _, f := range st.frames {
 		f.arg, f.ctx = zero, nil
+	}
+}
+
+// relax counts a recorded fork while the budget is raised, and halves the
+// budget after budgetRelax of them with no offer taken (latent.go, "The
+// budget adapts"). The recording joins call it, not push, which must stay
+// within the inlining budget.
+func (st *frameStack[A, R]) relax() {
+	if st.recorded++; st.recorded >= budgetRelax {
+		st.budget, st.recorded = max(st.budget/2, latentBudget), 0
 	}
 }
 

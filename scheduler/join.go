@@ -68,6 +68,9 @@ func (w *Worker) joinSlow(a, b func(w *Worker)) {
 		b(w)
 		return
 	}
+	if st.budget > latentBudget {
+		st.relax()
+	}
 	fr := st.push(b)
 	st.keepOffer(w)
 	first := true

@@ -82,4 +82,35 @@ func (w *Worker) reclaim(j *job) bool {
 //	4        5.77    2.84    8.54     4.42
 //	8        6.30    3.24    8.60     4.51
 //	16       9.97    5.09    8.71     4.50
+//
+// latentBudget is where every frame stack starts; see maxLatentBudget.
 const latentBudget = 4
+
+// The budget adapts. Four latent forks are plenty while thieves come
+// rarely, but on a nearly critical tree (BenchmarkUnbalancedTreeRef: a
+// node has 0.9999 children on average) two workers take an offer some
+// 23,000 times per walk, mostly a crumb, and the owner often reaches the
+// join of a fork it has just offered while the thief still holds it; both
+// workers then wait for each other's next fork. A larger stock of latent
+// forks keeps older forks on offer, whose first calls have run long and,
+// the sizes being heavy-tailed, are likely to run long yet. A fixed budget
+// of 16 halved the steals there and cut the walk by 5%, but cost fib
+// three times its fork overhead: fib's recorded joins finish their first
+// calls quickly, so the budget refills with forks near the leaves, and most
+// forks are recorded (fib(30) at 1 worker 15 ns/fork against 4 through the
+// Func.Inline idiom; docs/design.md §9). So a stack starts at latentBudget
+// and doubles its budget, up to maxLatentBudget, each time its owner
+// reaches the join of a fork a thief took (takeStolen), and halves it again
+// after budgetRelax recorded forks without one (relax). fib steals a
+// handful of times per run and stays at 4; the nearly critical tree stays
+// near 16.
+//
+// maxLatentBudget bounds the raised budget. Measured on the reference tree
+// (2 workers, Func.Inline, 6 interleaved rounds, ns/node): 12: 4.12–4.39,
+// 16: 4.02–4.10, 24: 4.22–4.72, against 4.20–4.33 for a fixed 4.
+const maxLatentBudget = 16
+
+// budgetRelax is how many forks a stack with a raised budget records
+// without a stolen offer before halving it. 256, 1024, 4096 and 16384
+// measured the same on the reference tree; fib never raises it for long.
+const budgetRelax = 1024

@@ -3,6 +3,7 @@ package scheduler_test
 import (
 	"context"
 	"runtime"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -282,5 +283,61 @@ func TestInlineFalseWhileNothingOnOffer(t *testing.T) {
 	}
 	if reoffered != 1 || !after {
 		t.Fatalf("two joins later: %d forks on offer and Inline %v; want 1 and true", reoffered, after)
+	}
+}
+
+// TestBudgetAdapts: a stack's latent budget doubles, up to MaxLatentBudget,
+// each time its owner reaches the join of a fork a thief took, and halves
+// after BudgetRelax recorded forks with no offer taken (latent.go, "The
+// budget adapts").
+func TestBudgetAdapts(t *testing.T) {
+	p := newPool(t, 2)
+	stolen := make(chan struct{}, 1)
+	var f *scheduler.Func[int, int]
+	f = scheduler.NewFunc(func(w *scheduler.Worker, n int) int {
+		switch n {
+		case 1: // a second call that a thief must take
+			stolen <- struct{}{}
+		case 2: // the first call: wait until the thief has the second
+			select {
+			case <-stolen:
+			case <-time.After(hangTimeout):
+				panic("the idle worker never stole the offer")
+			}
+		}
+		return n
+	})
+	var budgets []int
+	within(t, hangTimeout, func() {
+		p.Run(func(w *scheduler.Worker) {
+			budgets = append(budgets, scheduler.StackBudget(f, w))
+			// Three joins whose offered second call the idle worker takes:
+			// the join finds it stolen each time.
+			for range 3 {
+				if x, y := f.Join(w, 2, 1); x != 2 || y != 1 {
+					panic("wrong results")
+				}
+				budgets = append(budgets, scheduler.StackBudget(f, w))
+			}
+			// Keep the other worker busy, so that nothing is stolen, and
+			// record forks: BudgetRelax of them halve the budget once.
+			started, release := make(chan struct{}), make(chan struct{})
+			defer close(release)
+			if err := p.Submit(func(*scheduler.Worker) { close(started); <-release }); err != nil {
+				panic(err)
+			}
+			<-started
+			for range scheduler.BudgetRelax - 1 {
+				f.Join(w, 0, 0)
+			}
+			budgets = append(budgets, scheduler.StackBudget(f, w))
+			f.Join(w, 0, 0)
+			budgets = append(budgets, scheduler.StackBudget(f, w))
+		})
+	})
+	b, m := scheduler.LatentBudget, scheduler.MaxLatentBudget
+	want := []int{b, min(2*b, m), min(4*b, m), min(8*b, m), min(8*b, m), min(8*b, m) / 2}
+	if !slices.Equal(budgets, want) {
+		t.Fatalf("budgets %v, want %v", budgets, want)
 	}
 }
