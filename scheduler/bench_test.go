@@ -605,3 +605,45 @@ func BenchmarkScopeTree(b *testing.B) {
 		}
 	}
 }
+
+// ---- the machine ----
+
+// BenchmarkCacheLinePingPong: two goroutines on their own threads pass a
+// counter back and forth through one cache line; ns/one-way is the time a
+// write on one CPU takes to be seen on another. On our 2-vCPU guest it
+// reads 25–35 ns most of the time and 160–170 ns in phases when the host
+// places the vCPUs far apart; steal-heavy benchmarks (the reference tree)
+// slow down in those phases, so run it before and after comparing them
+// (docs/design.md §9, "The adaptive budget").
+func BenchmarkCacheLinePingPong(b *testing.B) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		b.Skip("needs two threads running at once")
+	}
+	var line struct {
+		_ [64]byte
+		n atomic.Int64 // even: the benchmark goroutine's turn; odd: the partner's
+		_ [64]byte
+	}
+	rounds := int64(b.N)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		for i := int64(1); i < 2*rounds; i += 2 {
+			for line.n.Load() != i {
+			}
+			line.n.Store(i + 1)
+		}
+	}()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	b.ResetTimer()
+	for i := int64(0); i < 2*rounds; i += 2 {
+		for line.n.Load() != i {
+		}
+		line.n.Store(i + 1)
+	}
+	<-done
+	reportPer(b, 2, "ns/one-way")
+}

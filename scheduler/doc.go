@@ -21,7 +21,8 @@
 //
 // A fork is child stealing, work-first: the first half runs at once, the
 // second is recorded as a latent fork (past a few latent forks per worker,
-// it simply runs after the first); whenever a worker's deque is empty it
+// 4 to 16 depending on how often thieves take them, it simply runs after
+// the first); whenever a worker's deque is empty it
 // offers its oldest latent fork to thieves. Idle workers steal from random
 // peers. At a join, a fork nobody took runs as a plain call; if a thief took
 // it, the waiting worker keeps running other work — first the thief's, then

@@ -21,9 +21,10 @@ package scheduler
 // was never promoted runs as a plain call when its join comes; a promoted
 // one is popped back or, if it was stolen, waited for while helping.
 //
-// Only the oldest latent forks matter, so a stack records at most
-// latentBudget unpromoted ones (frames[lo:depth]); a fork made while that
-// many are latent is not recorded at all: Join runs it as two plain calls,
+// Only the oldest latent forks matter, so a stack records at most its
+// budget of unpromoted ones (frames[lo:depth]: latentBudget, raised while
+// thieves keep taking the offers, see "The budget adapts" below); a fork
+// made while that many are latent is not recorded at all: Join runs it as two plain calls,
 // with no frame, no guard and no store (about 2 ns over serial code instead
 // of about 7). Such a fork can never be offered: once thieves have taken the
 // recorded ones, the next offers are forks recorded later, deeper in the
@@ -106,8 +107,9 @@ const latentBudget = 4
 // near 16.
 //
 // maxLatentBudget bounds the raised budget. Measured on the reference tree
-// (2 workers, Func.Inline, 6 interleaved rounds, ns/node): 12: 4.12–4.39,
-// 16: 4.02–4.10, 24: 4.22–4.72, against 4.20–4.33 for a fixed 4.
+// (2 workers, Func.Inline, interleaved processes, the four rounds before
+// the host's slow phase, ns/node): 12: 4.12–4.39, 16: 4.02–4.10, 24:
+// 4.22–4.72, against 4.24–4.29 for a fixed 4.
 const maxLatentBudget = 16
 
 // budgetRelax is how many forks a stack with a raised budget records
