@@ -323,7 +323,8 @@ func (st *frameStack[A, R]) push(arg A) *frame[A, R] {
 // caller's closures alive. (Clearing each frame as it retires cost the
 // unbalanced tree ~3% per node; this clears every frame once per
 // outermost join, and a stack has only as many frames as its deepest
-// recorded nesting: latentBudget plus the promoted forks in progress.)
+// recorded nesting: its budget (at most maxLatentBudget) plus the promoted
+// forks in progress.)
 func (st *frameStack[A, R]) retire(fr *frame[A, R]) {
 	if fr.index != 0 {
 		return
