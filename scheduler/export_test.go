@@ -29,3 +29,12 @@ const (
 // StackBudget reports the current latent budget of w's frame stack for f.
 // Call it from a task running on w.
 func StackBudget[A, R any](f *Func[A, R], w *Worker) int { return f.stackFor(w).budget }
+
+// ClosureBudget reports the latent budget of w's frame stack for closure
+// joins (Worker.Join). Call it from a task running on w.
+func ClosureBudget(w *Worker) int {
+	if w.closureStack == nil {
+		return latentBudget
+	}
+	return w.closureStack.budget
+}

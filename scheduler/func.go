@@ -36,7 +36,9 @@ func (f *Func[A, R]) Call(w *Worker, a A) R { return f.fn(w, a) }
 // results. It behaves as Worker.Join: work-first child stealing with
 // oldest-first promotion (latent.go), help-while-waiting, and panic
 // propagation. It allocates nothing once w's frame stack for f has grown to
-// its working size (a few frames: joins past the latent budget use none).
+// its working size (a few frames: joins past the latent budget use none;
+// the budget, and so the frames in use, grows up to 16 plus the forks in
+// thieves' hands while thieves keep taking the offers).
 func (f *Func[A, R]) Join(w *Worker, a1, a2 A) (R, R) {
 	// The common case first, with nothing that needs a call before the two
 	// calls: Inline's test, written out (through Inline the compiler
@@ -122,8 +124,8 @@ func (f *Func[A, R]) joinSlow(w *Worker, a1, a2 A) (R, R) {
 // small frame with no deferred call to set up.
 func (st *frameStack[A, R]) joinRecorded(w *Worker, a1, a2 A) (R, R) {
 	f := st.f
-	if st.budget > latentBudget {
-		st.relax()
+	if !alwaysOffer && st.budget > latentBudget {
+		st.relax() // the forage_alwayspush build records every fork anyway
 	}
 	fr := st.push(a2)
 	if alwaysOffer {
@@ -336,8 +338,8 @@ func (st *frameStack[A, R]) retire(fr *frame[A, R]) {
 }
 
 // relax counts a recorded fork while the budget is raised, and halves the
-// budget after budgetRelax of them with no offer taken (latent.go, "The
-// budget adapts"). The recording joins call it, not push, which must stay
+// budget after budgetRelax of them without the owner reaching the join of a
+// stolen fork (latent.go, "The budget adapts"). The recording joins call it, not push, which must stay
 // within the inlining budget.
 func (st *frameStack[A, R]) relax() {
 	if st.recorded++; st.recorded >= budgetRelax {

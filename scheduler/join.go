@@ -68,7 +68,7 @@ func (w *Worker) joinSlow(a, b func(w *Worker)) {
 		b(w)
 		return
 	}
-	if st.budget > latentBudget {
+	if !alwaysOffer && st.budget > latentBudget {
 		st.relax()
 	}
 	fr := st.push(b)

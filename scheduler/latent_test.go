@@ -32,7 +32,7 @@ func TestLateOfferKeepsItsRunsContext(t *testing.T) {
 			close(release) // the other worker is free now: it steals the outer fork
 			select {
 			case <-stolenOuter:
-			case <-time.After(hangTimeout):
+			case <-time.After(hangTimeout / 2):
 				t.Error("the outer fork was never stolen")
 				return 1
 			}
@@ -45,10 +45,17 @@ func TestLateOfferKeepsItsRunsContext(t *testing.T) {
 			return 2
 		case 3: // inside the inner RunContext, with the fa fork on offer
 			cancel()
-			steals := p.Stats().Total.Steals
-			deadline := time.Now().Add(hangTimeout)
-			for p.Stats().Total.Steals == steals && time.Now().Before(deadline) {
-				runtime.Gosched() // until the free worker has taken the offer
+			// Until the free worker has taken the offer: only w pops its
+			// deque, and w forks nothing here, so empty means stolen.
+			// (Waiting for the steal count to move instead could wait
+			// forever: workers publish their counts when they run out of
+			// work, possibly before this snapshot. Found by review.)
+			deadline := time.Now().Add(hangTimeout / 2)
+			for scheduler.ForkDequeLen(w) != 0 && time.Now().Before(deadline) {
+				runtime.Gosched()
+			}
+			if scheduler.ForkDequeLen(w) != 0 {
+				t.Error("the free worker never took the offer")
 			}
 			return 3
 		}
@@ -288,21 +295,31 @@ func TestInlineFalseWhileNothingOnOffer(t *testing.T) {
 
 // TestBudgetAdapts: a stack's latent budget doubles, up to MaxLatentBudget,
 // each time its owner reaches the join of a fork a thief took, and halves
-// after BudgetRelax recorded forks with no offer taken (latent.go, "The
-// budget adapts").
+// after BudgetRelax recorded forks without that happening again (latent.go,
+// "The budget adapts"); the fast path then follows the new budget.
 func TestBudgetAdapts(t *testing.T) {
+	if scheduler.AlwaysOffer {
+		t.Skip("the forage_alwayspush build records every fork: no budget")
+	}
 	p := newPool(t, 2)
 	stolen := make(chan struct{}, 1)
+	const chainLen = 12 // chain levels 1000..1000+chainLen: see below
+	var inlines []bool
 	var f *scheduler.Func[int, int]
 	f = scheduler.NewFunc(func(w *scheduler.Worker, n int) int {
-		switch n {
-		case 1: // a second call that a thief must take
+		switch {
+		case n == 1: // a second call that a thief must take
 			stolen <- struct{}{}
-		case 2: // the first call: wait until the thief has the second
+		case n == 2: // the first call: wait until the thief has the second
 			select {
 			case <-stolen:
-			case <-time.After(hangTimeout):
+			case <-time.After(hangTimeout / 2):
 				panic("the idle worker never stole the offer")
+			}
+		case n >= 1000: // a chain of joins, level n-1000
+			inlines = append(inlines, f.Inline(w))
+			if n-1000 < chainLen {
+				f.Join(w, n+1, 0)
 			}
 		}
 		return n
@@ -333,11 +350,58 @@ func TestBudgetAdapts(t *testing.T) {
 			budgets = append(budgets, scheduler.StackBudget(f, w))
 			f.Join(w, 0, 0)
 			budgets = append(budgets, scheduler.StackBudget(f, w))
+			// A chain of joins under the halved budget B: the first join
+			// offers its fork, the next B-1 are latent, so Inline (the fast
+			// path's test) is false down to level B and true below.
+			f.Call(w, 1000)
 		})
 	})
 	b, m := scheduler.LatentBudget, scheduler.MaxLatentBudget
 	want := []int{b, min(2*b, m), min(4*b, m), min(8*b, m), min(8*b, m), min(8*b, m) / 2}
 	if !slices.Equal(budgets, want) {
+		t.Fatalf("budgets %v, want %v", budgets, want)
+	}
+	halved := want[len(want)-1]
+	for level, got := range inlines {
+		if got != (level > halved) {
+			t.Fatalf("budget %d: Inline at chain level %d is %v (all levels: %v)", halved, level, got, inlines)
+		}
+	}
+	if len(inlines) != chainLen+1 {
+		t.Fatalf("chain ran %d levels, want %d", len(inlines), chainLen+1)
+	}
+}
+
+// TestBudgetAdaptsClosureJoin: the same for Worker.Join's frame stack.
+func TestBudgetAdaptsClosureJoin(t *testing.T) {
+	if scheduler.AlwaysOffer {
+		t.Skip("the forage_alwayspush build records every fork: no budget")
+	}
+	p := newPool(t, 2)
+	noop := func(*scheduler.Worker) {}
+	var budgets []int
+	within(t, hangTimeout, func() {
+		p.Run(func(w *scheduler.Worker) {
+			var ids [2]int
+			budgets = append(budgets, scheduler.ClosureBudget(w))
+			forceStolenJoin(t, w, &ids, noop, noop)
+			budgets = append(budgets, scheduler.ClosureBudget(w))
+			started, release := make(chan struct{}), make(chan struct{})
+			defer close(release)
+			if err := p.Submit(func(*scheduler.Worker) { close(started); <-release }); err != nil {
+				panic(err)
+			}
+			<-started
+			for range scheduler.BudgetRelax - 1 {
+				w.Join(noop, noop)
+			}
+			budgets = append(budgets, scheduler.ClosureBudget(w))
+			w.Join(noop, noop)
+			budgets = append(budgets, scheduler.ClosureBudget(w))
+		})
+	})
+	b := scheduler.LatentBudget
+	if want := []int{b, 2 * b, 2 * b, b}; !slices.Equal(budgets, want) {
 		t.Fatalf("budgets %v, want %v", budgets, want)
 	}
 }
