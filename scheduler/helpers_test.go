@@ -350,3 +350,19 @@ func init() {
 		return a + b
 	}
 }
+
+// holdOneWorker submits a task that keeps one worker of p busy until release
+// is called, and returns once a worker runs it. Safe to call from a task
+// (it panics rather than failing the test from a worker's goroutine).
+func holdOneWorker(p *scheduler.Pool) (release func()) {
+	started, gate := make(chan struct{}), make(chan struct{})
+	if err := p.Submit(func(*scheduler.Worker) { close(started); <-gate }); err != nil {
+		panic(err)
+	}
+	select {
+	case <-started:
+	case <-time.After(hangTimeout / 2):
+		panic("no worker took the holding task")
+	}
+	return func() { close(gate) }
+}

@@ -230,11 +230,8 @@ func TestInlineFalseWhileNothingOnOffer(t *testing.T) {
 		t.Skip("the forage_alwayspush build offers every fork")
 	}
 	p := newPool(t, 2)
-	started, release, hold := make(chan struct{}), make(chan struct{}), make(chan struct{})
-	if err := p.Submit(func(*scheduler.Worker) { close(started); <-release }); err != nil {
-		t.Fatal(err)
-	}
-	<-started // the other worker is busy: the Run's task goes to this one
+	hold := make(chan struct{})
+	release := holdOneWorker(p) // the other worker is busy: the Run's task goes to this one
 
 	const steal = scheduler.LatentBudget + 2 // the level where the offer is stolen
 	var before, whileTaken, after bool
@@ -250,7 +247,7 @@ func TestInlineFalseWhileNothingOnOffer(t *testing.T) {
 			return 1
 		case n == steal:
 			before = f.Inline(w)
-			close(release) // the other worker goes idle and steals the offer
+			release() // the other worker goes idle and steals the offer
 			deadline := time.Now().Add(hangTimeout / 2)
 			for scheduler.ForkDequeLen(w) != 0 && time.Now().Before(deadline) {
 				runtime.Gosched()
@@ -338,12 +335,7 @@ func TestBudgetAdapts(t *testing.T) {
 			}
 			// Keep the other worker busy, so that nothing is stolen, and
 			// record forks: BudgetRelax of them halve the budget once.
-			started, release := make(chan struct{}), make(chan struct{})
-			defer close(release)
-			if err := p.Submit(func(*scheduler.Worker) { close(started); <-release }); err != nil {
-				panic(err)
-			}
-			<-started
+			defer holdOneWorker(p)()
 			for range scheduler.BudgetRelax - 1 {
 				f.Join(w, 0, 0)
 			}
@@ -386,12 +378,7 @@ func TestBudgetAdaptsClosureJoin(t *testing.T) {
 			budgets = append(budgets, scheduler.ClosureBudget(w))
 			forceStolenJoin(t, w, &ids, noop, noop)
 			budgets = append(budgets, scheduler.ClosureBudget(w))
-			started, release := make(chan struct{}), make(chan struct{})
-			defer close(release)
-			if err := p.Submit(func(*scheduler.Worker) { close(started); <-release }); err != nil {
-				panic(err)
-			}
-			<-started
+			defer holdOneWorker(p)()
 			for range scheduler.BudgetRelax - 1 {
 				w.Join(noop, noop)
 			}
