@@ -124,9 +124,7 @@ func (f *Func[A, R]) joinSlow(w *Worker, a1, a2 A) (R, R) {
 // small frame with no deferred call to set up.
 func (st *frameStack[A, R]) joinRecorded(w *Worker, a1, a2 A) (R, R) {
 	f := st.f
-	if !alwaysOffer && st.budget > latentBudget {
-		st.relax() // the forage_alwayspush build records every fork anyway
-	}
+	st.relax()
 	fr := st.push(a2)
 	if alwaysOffer {
 		// keepOffer's promote and Worker.push, by hand: this build records
@@ -292,7 +290,8 @@ type frameStack[A, R any] struct {
 	// budget is how many unpromoted forks the stack records before forks
 	// run unrecorded: latentBudget, raised up to maxLatentBudget while
 	// thieves keep taking the offers (latent.go, "The budget adapts").
-	// recorded counts the forks recorded since it last changed.
+	// recorded counts the forks recorded since the last stolen join or
+	// halving.
 	budget, recorded int
 	// Pad to 128 bytes (a size class whose objects are 128-byte aligned):
 	// the stacks of a pool's workers are allocated together, and depth is
@@ -339,9 +338,13 @@ func (st *frameStack[A, R]) retire(fr *frame[A, R]) {
 
 // relax counts a recorded fork while the budget is raised, and halves the
 // budget after budgetRelax of them without the owner reaching the join of a
-// stolen fork (latent.go, "The budget adapts"). The recording joins call it, not push, which must stay
-// within the inlining budget.
+// stolen fork (latent.go, "The budget adapts"). The recording joins call
+// it, not push, which must stay within the inlining budget. The
+// forage_alwayspush build records every fork and has no budget to relax.
 func (st *frameStack[A, R]) relax() {
+	if alwaysOffer || st.budget <= latentBudget {
+		return
+	}
 	if st.recorded++; st.recorded >= budgetRelax {
 		st.budget, st.recorded = max(st.budget/2, latentBudget), 0
 	}

@@ -68,9 +68,7 @@ func (w *Worker) joinSlow(a, b func(w *Worker)) {
 		b(w)
 		return
 	}
-	if !alwaysOffer && st.budget > latentBudget {
-		st.relax()
-	}
+	st.relax()
 	fr := st.push(b)
 	st.keepOffer(w)
 	first := true

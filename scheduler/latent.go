@@ -24,9 +24,9 @@ package scheduler
 // Only the oldest latent forks matter, so a stack records at most its
 // budget of unpromoted ones (frames[lo:depth]: latentBudget, raised while
 // thieves keep taking the offers, see "The budget adapts" below); a fork
-// made while that many are latent is not recorded at all: Join runs it as two plain calls,
-// with no frame, no guard and no store (about 2 ns over serial code instead
-// of about 7). Such a fork can never be offered: once thieves have taken the
+// made while that many are latent is not recorded at all: Join runs it as
+// two plain calls, with no frame, no guard and no store (about 2 ns over
+// serial code instead of about 7). Such a fork can never be offered: once thieves have taken the
 // recorded ones, the next offers are forks recorded later, deeper in the
 // recursion and smaller, until the older joins return (UTS T3 steals about
 // 5,000 times per run instead of about 370, at the same speed; a budget of
@@ -98,12 +98,12 @@ const latentBudget = 4
 // of 16 halved the steals there and cut the walk by 5%, but tripled fib's
 // time per fork: fib's recorded joins finish their first calls quickly, so
 // the budget refills with forks near the leaves, and most forks are
-// recorded (fib(30) at 1 worker, this session's code: 14.7 against 4.9
-// ns/fork through Join, 15.3 against 4.1 through the Func.Inline idiom;
-// the table above is older). So a stack starts at latentBudget
-// and doubles its budget, up to maxLatentBudget, each time its owner
-// reaches the join of a fork a thief took (takeStolen), and halves it again
-// after budgetRelax recorded forks without one (relax). fib steals a
+// recorded (fib(30) at 1 worker, eighth session: 14.7 against 4.9 ns/fork
+// through Join, 15.3 against 4.1 through the Func.Inline idiom; the table
+// above is older). So a stack starts at latentBudget and doubles its
+// budget, up to maxLatentBudget, each time its owner reaches the join of a
+// fork a thief took (takeStolen), and halves it again after budgetRelax
+// recorded forks without one (relax). fib steals a
 // handful of times per run and stays at 4; the nearly critical tree stays
 // near 16.
 //
@@ -114,6 +114,6 @@ const latentBudget = 4
 const maxLatentBudget = 16
 
 // budgetRelax is how many forks a stack with a raised budget records
-// without a stolen offer before halving it. 256, 1024, 4096 and 16384
+// without reaching the join of a stolen fork before halving it. 256, 1024, 4096 and 16384
 // measured the same on the reference tree; fib never raises it for long.
 const budgetRelax = 1024
