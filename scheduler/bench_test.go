@@ -624,26 +624,21 @@ func BenchmarkCacheLinePingPong(b *testing.B) {
 		n atomic.Int64 // even: the benchmark goroutine's turn; odd: the partner's
 		_ [64]byte
 	}
-	rounds := int64(b.N)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
+	// play takes every other turn, starting with turn first: wait until the
+	// counter says it is ours, then hand it over.
+	play := func(first int64) {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
-		for i := int64(1); i < 2*rounds; i += 2 {
+		for i := first; i < 2*int64(b.N); i += 2 {
 			for line.n.Load() != i {
 			}
 			line.n.Store(i + 1)
 		}
-	}()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	b.ResetTimer()
-	for i := int64(0); i < 2*rounds; i += 2 {
-		for line.n.Load() != i {
-		}
-		line.n.Store(i + 1)
 	}
+	done := make(chan struct{})
+	b.ResetTimer()
+	go func() { defer close(done); play(1) }()
+	play(0)
 	<-done
 	reportPer(b, 2, "ns/one-way")
 }

@@ -43,9 +43,9 @@ func (f *Func[A, R]) Join(w *Worker, a1, a2 A) (R, R) {
 	// The common case first, with nothing that needs a call before the two
 	// calls: Inline's test, written out (through Inline the compiler
 	// materializes its result and tests it again: ten more instructions in
-	// Join, go tool objdump). Such a fork runs as a plain pair of calls, with no frame
-	// and no guard (a panic in the first call skips the second, as in
-	// serial code). Everything else is joinSlow's; the forage_alwayspush
+	// Join, go tool objdump). Such a fork runs as a plain pair of calls,
+	// with no frame and no guard (a panic in the first call skips the
+	// second, as in serial code). Everything else is joinSlow's; the forage_alwayspush
 	// build records every fork, so a cache hit goes straight to
 	// joinRecorded there.
 	if w.lastFunc == unsafe.Pointer(f) {

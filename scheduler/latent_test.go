@@ -387,8 +387,8 @@ func TestBudgetAdaptsClosureJoin(t *testing.T) {
 			budgets = append(budgets, scheduler.ClosureBudget(w))
 		})
 	})
-	b := scheduler.LatentBudget
-	if want := []int{b, 2 * b, 2 * b, b}; !slices.Equal(budgets, want) {
+	b, m := scheduler.LatentBudget, scheduler.MaxLatentBudget
+	if want := []int{b, min(2*b, m), min(2*b, m), b}; !slices.Equal(budgets, want) {
 		t.Fatalf("budgets %v, want %v", budgets, want)
 	}
 }
