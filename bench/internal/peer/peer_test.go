@@ -1,6 +1,8 @@
 package peer
 
 import (
+	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -102,5 +104,60 @@ func TestCounter(t *testing.T) {
 	wg.Wait()
 	if c.load() != 8000 {
 		t.Fatalf("counter = %d, want 8000", c.load())
+	}
+}
+
+// TestConcForkBounded checks conc's try-else-inline fork: at most P forked
+// closures at a time, the next fork inline, slots freed by Join (also when
+// the forked closure panics, whose panic reaches Join).
+func TestConcForkBounded(t *testing.T) {
+	p := Conc().New(2, Recursive)
+	defer p.Close()
+	release := make(chan struct{})
+	var held []Handle
+	for range 2 {
+		h := p.Fork(func() { <-release })
+		if h == nil {
+			t.Fatal("a fork with a free slot ran inline")
+		}
+		held = append(held, h)
+	}
+	ranInline := false
+	if h := p.Fork(func() { ranInline = true }); h != nil || !ranInline {
+		t.Fatalf("with both slots taken the fork returned %v, ran inline: %v", h, ranInline)
+	}
+	close(release)
+	for _, h := range held {
+		p.Join(h)
+	}
+	if n := p.Forked(); n != 2 {
+		t.Fatalf("Forked() = %d, want 2", n)
+	}
+
+	h := p.Fork(func() { panic("boom") })
+	if h == nil {
+		t.Fatal("a fork after the joins ran inline: a slot was not freed")
+	}
+	func() {
+		defer func() {
+			if r := recover(); !strings.Contains(fmt.Sprint(r), "boom") {
+				t.Errorf("Join recovered %v, want the forked closure's panic", r)
+			}
+		}()
+		p.Join(h)
+	}()
+	var forked []Handle
+	for range 2 {
+		h := p.Fork(func() {})
+		if h == nil {
+			t.Fatal("the panicking closure kept its slot")
+		}
+		forked = append(forked, h)
+	}
+	for _, h := range forked {
+		p.Join(h)
+	}
+	if n := p.Forked(); n != 5 {
+		t.Fatalf("Forked() = %d, want 5", n)
 	}
 }

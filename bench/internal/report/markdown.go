@@ -263,7 +263,7 @@ func legend(w io.Writer, res *suite.Results) {
 	for _, c := range res.Contenders {
 		line(w, []string{c.Name, c.Recursive, c.Flat})
 	}
-	fmt.Fprintf(w, "\n\"really forked\" counts the fork points whose closure a try-else-inline peer handed to another goroutine (the rest ran inline); goroutine and conc fork every time. forage's steals are tasks run by a worker other than the one that forked them; parks are times a worker went to sleep.\n")
+	fmt.Fprintf(w, "\n\"really forked\" counts the fork points whose closure a try-else-inline peer handed to another goroutine (the rest ran inline); the goroutine peer forks every time. forage's steals are tasks run by a worker other than the one that forked them; parks are times a worker went to sleep.\n")
 }
 
 // contenderNames returns the contenders in table order.
