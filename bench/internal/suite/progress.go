@@ -11,11 +11,12 @@ import (
 )
 
 // cellCost estimates a full-size cell's CPU seconds with the 8 contenders
-// (serial included), 5 runs, as measured on the 2-vCPU development
-// machine; it weighs the ETA and orders the cells (startOrder).
+// (serial included), 5 runs: the one-worker cells' wall times on the 2-vCPU
+// development machine (make bench, 2026-11-27 14:50 UTC). It weighs the
+// ETA and orders the cells (startOrder).
 var cellCost = map[string]float64{
-	"fib": 62, "fibcut": 2, "nqueens": 20, "uts-t1": 46, "uts-t3": 31,
-	"sort": 38, "sum": 1.5, "matmul": 14, "tiny": 16, "tiny8": 20,
+	"fib": 37, "fibcut": 2, "nqueens": 17, "uts-t1": 38, "uts-t3": 26,
+	"sort": 38, "sum": 1.5, "matmul": 14, "tiny": 16, "tiny8": 17,
 }
 
 // progress prints which cells run, how far they are, and an ETA.
