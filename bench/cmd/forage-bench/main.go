@@ -75,7 +75,7 @@ const defaultMinCellTime = 1200 * time.Millisecond
 func run(args []string) int {
 	fs := flag.NewFlagSet("forage-bench", flag.ContinueOnError)
 	var (
-		quick      = fs.Bool("quick", false, "smaller inputs (a run of about a minute on 2 CPUs); same as -size quick")
+		quick      = fs.Bool("quick", false, "smaller inputs (a run of about 30 s on 2 CPUs); same as -size quick")
 		size       = fs.String("size", "full", "input sizes: full, quick, or small (for tests)")
 		workloads  = fs.String("workloads", strings.Join(work.Names, ","), "comma-separated workloads to run")
 		contenders = fs.String("contenders", "", "comma-separated contenders (default all; serial always runs)")

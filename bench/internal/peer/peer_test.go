@@ -113,23 +113,39 @@ func TestCounter(t *testing.T) {
 func TestConcForkBounded(t *testing.T) {
 	p := Conc().New(2, Recursive)
 	defer p.Close()
-	release := make(chan struct{})
-	var held []Handle
-	for range 2 {
-		h := p.Fork(func() { <-release })
-		if h == nil {
-			t.Fatal("a fork with a free slot ran inline")
+	slots := p.(*concPeer).slots
+	// forkHeld forks two closures that run until release is called, each of
+	// which must take a slot. It checks first that both slots are free: a
+	// closure that blocks would block its test if it ran inline.
+	forkHeld := func(what string) (hs []Handle, release func()) {
+		if n := len(slots); n != 0 {
+			t.Fatalf("%s: %d slots taken", what, n)
 		}
-		held = append(held, h)
+		gate := make(chan struct{})
+		release = sync.OnceFunc(func() { close(gate) })
+		t.Cleanup(release) // a failed check must not leave forks blocked
+		for range 2 {
+			h := p.Fork(func() { <-gate })
+			if h == nil {
+				t.Fatal(what)
+			}
+			hs = append(hs, h)
+		}
+		return hs, release
 	}
+	joinAll := func(hs []Handle) {
+		for _, h := range hs {
+			p.Join(h)
+		}
+	}
+
+	held, release := forkHeld("a fork with a free slot ran inline")
 	ranInline := false
 	if h := p.Fork(func() { ranInline = true }); h != nil || !ranInline {
 		t.Fatalf("with both slots taken the fork returned %v, ran inline: %v", h, ranInline)
 	}
-	close(release)
-	for _, h := range held {
-		p.Join(h)
-	}
+	release()
+	joinAll(held)
 	if n := p.Forked(); n != 2 {
 		t.Fatalf("Forked() = %d, want 2", n)
 	}
@@ -146,17 +162,9 @@ func TestConcForkBounded(t *testing.T) {
 		}()
 		p.Join(h)
 	}()
-	var forked []Handle
-	for range 2 {
-		h := p.Fork(func() {})
-		if h == nil {
-			t.Fatal("the panicking closure kept its slot")
-		}
-		forked = append(forked, h)
-	}
-	for _, h := range forked {
-		p.Join(h)
-	}
+	held, release = forkHeld("the panicking closure kept its slot")
+	release()
+	joinAll(held)
 	if n := p.Forked(); n != 5 {
 		t.Fatalf("Forked() = %d, want 5", n)
 	}
