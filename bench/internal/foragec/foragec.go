@@ -88,25 +88,35 @@ func runOn(p *scheduler.Pool, f func(w *scheduler.Worker) work.Answer) work.Answ
 	return a
 }
 
+// fibKernel is fib's forage code. It is a method, so that where Func.Inline
+// says the join would run plainly it calls itself directly, as serial code
+// does (the idiom the README shows), instead of through its Func, whose
+// call the compiler cannot inline or even make direct.
+type fibKernel struct {
+	f      *scheduler.Func[int, int64]
+	cutoff int
+}
+
+func (k *fibKernel) fib(w *scheduler.Worker, n int) int64 {
+	if n < 2 { // a leaf: no call, as in FibSerial and the peers' kernel
+		return int64(n)
+	}
+	if n <= k.cutoff {
+		return work.FibSerial(n)
+	}
+	if k.f.Inline(w) { // the join would run plainly: skip its layer
+		return k.fib(w, n-1) + k.fib(w, n-2)
+	}
+	x, y := k.f.Join(w, n-1, n-2)
+	return x + y
+}
+
 //go:noinline
 func fib(wl *work.Fib) func(*scheduler.Pool) work.Answer {
-	cutoff := wl.Cutoff
-	var f *scheduler.Func[int, int64]
-	f = scheduler.NewFunc(func(w *scheduler.Worker, n int) int64 {
-		if n < 2 { // a leaf: no call, as in FibSerial and the peers' kernel
-			return int64(n)
-		}
-		if n <= cutoff {
-			return work.FibSerial(n)
-		}
-		if f.Inline(w) { // the join would run plainly: skip its layer
-			return f.Call(w, n-1) + f.Call(w, n-2)
-		}
-		x, y := f.Join(w, n-1, n-2)
-		return x + y
-	})
+	k := &fibKernel{cutoff: wl.Cutoff}
+	k.f = scheduler.NewFunc(k.fib)
 	return func(p *scheduler.Pool) work.Answer {
-		return runOn(p, func(w *scheduler.Worker) work.Answer { return work.Answer{f.Call(w, wl.N)} })
+		return runOn(p, func(w *scheduler.Worker) work.Answer { return work.Answer{k.fib(w, wl.N)} })
 	}
 }
 
@@ -127,30 +137,38 @@ type nqArgs struct {
 // peers' shape lists a row's legal columns first and then splits the list,
 // which cost forage 5-6% of serial speed at one worker (docs/benchmarks.md).
 //
+// nqKernel holds nqueens's Func; its method is the kernel, so that it calls
+// itself directly where Func.Inline allows (see fibKernel).
+type nqKernel struct {
+	f *scheduler.Func[nqArgs, int64]
+	n int
+}
+
+func (k *nqKernel) count(w *scheduler.Worker, a nqArgs) int64 {
+	n, j := k.n, int(a.j)
+	if j == n {
+		return 1
+	}
+	b := a.b
+	for i := int(a.from); i < n; i++ {
+		b[j] = int8(i)
+		if work.NQueensOK(j+1, &b) {
+			if k.f.Inline(w) {
+				return k.count(w, nqArgs{b, a.j + 1, 0}) + k.count(w, nqArgs{b, a.j, int32(i + 1)})
+			}
+			x, y := k.f.Join(w, nqArgs{b, a.j + 1, 0}, nqArgs{b, a.j, int32(i + 1)})
+			return x + y
+		}
+	}
+	return 0
+}
+
 //go:noinline
 func nqueens(wl *work.NQueens) func(*scheduler.Pool) work.Answer {
-	n := wl.N
-	var f *scheduler.Func[nqArgs, int64]
-	f = scheduler.NewFunc(func(w *scheduler.Worker, a nqArgs) int64 {
-		j := int(a.j)
-		if j == n {
-			return 1
-		}
-		b := a.b
-		for i := int(a.from); i < n; i++ {
-			b[j] = int8(i)
-			if work.NQueensOK(j+1, &b) {
-				if f.Inline(w) {
-					return f.Call(w, nqArgs{b, a.j + 1, 0}) + f.Call(w, nqArgs{b, a.j, int32(i + 1)})
-				}
-				x, y := f.Join(w, nqArgs{b, a.j + 1, 0}, nqArgs{b, a.j, int32(i + 1)})
-				return x + y
-			}
-		}
-		return 0
-	})
+	k := &nqKernel{n: wl.N}
+	k.f = scheduler.NewFunc(k.count)
 	return func(p *scheduler.Pool) work.Answer {
-		return runOn(p, func(w *scheduler.Worker) work.Answer { return work.Answer{f.Call(w, nqArgs{})} })
+		return runOn(p, func(w *scheduler.Worker) work.Answer { return work.Answer{k.count(w, nqArgs{})} })
 	}
 }
 
@@ -160,45 +178,54 @@ type utsArgs struct {
 	lo, hi int32
 }
 
-// utsCount is the suite's UTS traversal (work.UTS) with forage's Func.
-//
+// utsKernel is the suite's UTS traversal (work.UTS) with forage's Func; its
+// method is the kernel, so that it calls itself directly where Func.Inline
+// allows (see fibKernel).
+type utsKernel struct {
+	f *scheduler.Func[utsArgs, uts.Stats]
+	t *uts.Params
+}
+
+func (k *utsKernel) visit(w *scheduler.Worker, a utsArgs) uts.Stats {
+	if a.hi-a.lo > work.UTSWide {
+		mid := (a.lo + a.hi) / 2
+		x, y := k.f.Join(w, utsArgs{a.n, a.lo, mid}, utsArgs{a.n, mid, a.hi})
+		return x.Add(y)
+	}
+	t := k.t
+	var s uts.Stats
+	for i := a.lo; i < a.hi; i++ {
+		c := t.Child(a.n, int(i))
+		n := t.NumChildren(c)
+		if n == 0 {
+			s = s.Add(uts.Stats{Nodes: 1, Leaves: 1, MaxDepth: int(c.Height)})
+			continue
+		}
+		s = s.Add(uts.Stats{Nodes: 1, MaxDepth: int(c.Height)})
+		if i+1 == a.hi {
+			return s.Add(k.visit(w, utsArgs{c, 0, int32(n)}))
+		}
+		if k.f.Inline(w) {
+			sub := k.visit(w, utsArgs{c, 0, int32(n)})
+			return s.Add(sub).Add(k.visit(w, utsArgs{a.n, i + 1, a.hi}))
+		}
+		sub, rest := k.f.Join(w, utsArgs{c, 0, int32(n)}, utsArgs{a.n, i + 1, a.hi})
+		return s.Add(sub).Add(rest)
+	}
+	return s
+}
+
 //go:noinline
 func utsCount(wl *work.UTS) func(*scheduler.Pool) work.Answer {
-	t := wl.Params()
-	var f *scheduler.Func[utsArgs, uts.Stats]
-	f = scheduler.NewFunc(func(w *scheduler.Worker, a utsArgs) uts.Stats {
-		if a.hi-a.lo > work.UTSWide {
-			mid := (a.lo + a.hi) / 2
-			x, y := f.Join(w, utsArgs{a.n, a.lo, mid}, utsArgs{a.n, mid, a.hi})
-			return x.Add(y)
-		}
-		var s uts.Stats
-		for i := a.lo; i < a.hi; i++ {
-			c := t.Child(a.n, int(i))
-			k := t.NumChildren(c)
-			if k == 0 {
-				s = s.Add(uts.Stats{Nodes: 1, Leaves: 1, MaxDepth: int(c.Height)})
-				continue
-			}
-			s = s.Add(uts.Stats{Nodes: 1, MaxDepth: int(c.Height)})
-			if i+1 == a.hi {
-				return s.Add(f.Call(w, utsArgs{c, 0, int32(k)}))
-			}
-			if f.Inline(w) {
-				sub := f.Call(w, utsArgs{c, 0, int32(k)})
-				return s.Add(sub).Add(f.Call(w, utsArgs{a.n, i + 1, a.hi}))
-			}
-			sub, rest := f.Join(w, utsArgs{c, 0, int32(k)}, utsArgs{a.n, i + 1, a.hi})
-			return s.Add(sub).Add(rest)
-		}
-		return s
-	})
+	k := &utsKernel{t: wl.Params()}
+	k.f = scheduler.NewFunc(k.visit)
+	t := k.t
 	return func(p *scheduler.Pool) work.Answer {
 		return runOn(p, func(w *scheduler.Worker) work.Answer {
 			root := t.Root()
 			s := uts.Stats{Nodes: 1}
-			if k := t.NumChildren(root); k > 0 {
-				s = s.Add(f.Call(w, utsArgs{root, 0, int32(k)}))
+			if n := t.NumChildren(root); n > 0 {
+				s = s.Add(k.visit(w, utsArgs{root, 0, int32(n)}))
 			} else {
 				s.Leaves = 1
 			}

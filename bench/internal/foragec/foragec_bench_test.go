@@ -12,7 +12,7 @@ import (
 // profiling a kernel's shape (go test -bench Workloads/nqueens -cpuprofile).
 // The suite (cmd/forage-bench) remains the measurement of record.
 func BenchmarkWorkloads(b *testing.B) {
-	for _, name := range []string{"fibcut", "nqueens", "uts-t1", "uts-t3"} {
+	for _, name := range []string{"fib", "fibcut", "nqueens", "uts-t1", "uts-t3"} {
 		wl, err := work.New(name, work.Full)
 		if err != nil {
 			b.Fatal(err)
