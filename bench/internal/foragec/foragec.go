@@ -59,8 +59,9 @@ func (e *engine) Close() {
 
 // code returns forage's code for w. The kernel constructors are never
 // inlined: inlined here, their closures were cloned into code and compiled
-// without the inlining they get on their own (the UTS kernel called
-// uts.Stats.Add six times per node instead of inlining it).
+// without the inlining they get on their own (the UTS kernel, when it was
+// a closure, called uts.Stats.Add six times per node instead of inlining
+// it).
 func code(w work.Workload) (func(*scheduler.Pool) work.Answer, error) {
 	switch w := w.(type) {
 	case *work.Fib:
@@ -91,7 +92,7 @@ func runOn(p *scheduler.Pool, f func(w *scheduler.Worker) work.Answer) work.Answ
 // fibKernel is fib's forage code. It is a method, so that where Func.Inline
 // says the join would run plainly it calls itself directly, as serial code
 // does (the idiom the README shows), instead of through its Func, whose
-// call the compiler cannot inline or even make direct.
+// stored function value it can only call indirectly.
 type fibKernel struct {
 	f      *scheduler.Func[int, int64]
 	cutoff int
@@ -127,9 +128,9 @@ type nqArgs struct {
 	j, from int32
 }
 
-// nqueens is NQueensSerial's loop with a join at each valid placement: the
-// placement's subtree runs first, inline, and the rest of the row — the
-// loop's continuation — is the fork thieves may take (the oldest one on
+// nqKernel.count is NQueensSerial's loop with a join at each valid
+// placement: the placement's subtree runs first, inline, and the rest of the
+// row — the loop's continuation — is the fork thieves may take (the oldest one on
 // offer is the rest of the root's row). It joins at every valid placement
 // (856,188 times for N = 12, against the peers' 314,729 forks), which costs
 // little because a join that is not offered is a pair of plain calls, and
