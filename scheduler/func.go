@@ -40,14 +40,14 @@ func (f *Func[A, R]) Call(w *Worker, a A) R { return f.fn(w, a) }
 // the budget, and so the frames in use, grows up to 16 plus the forks in
 // thieves' hands while thieves keep taking the offers).
 func (f *Func[A, R]) Join(w *Worker, a1, a2 A) (R, R) {
-	// The common case first, with nothing that needs a call before the two
-	// calls: Inline's test, written out (through Inline the compiler
-	// materializes its result and tests it again: ten more instructions in
-	// Join, go tool objdump). Such a fork runs as a plain pair of calls,
-	// with no frame and no guard (a panic in the first call skips the
-	// second, as in serial code). Everything else is joinSlow's; the forage_alwayspush
-	// build records every fork, so a cache hit goes straight to
-	// joinRecorded there.
+	// The common case first, with nothing that needs a call before the
+	// two calls: Inline's test, written out (through Inline the compiler
+	// materializes its result and tests it again: ten more instructions
+	// in Join, go tool objdump). Such a fork runs as a plain pair of
+	// calls, with no frame and no guard (a panic in the first call skips
+	// the second, as in serial code). Everything else is joinSlow's; the
+	// forage_alwayspush build records every fork, so a cache hit goes
+	// straight to joinRecorded there.
 	if w.lastFunc == unsafe.Pointer(f) {
 		st := (*frameStack[A, R])(w.lastStack)
 		if alwaysOffer {

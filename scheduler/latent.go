@@ -21,19 +21,19 @@ package scheduler
 // was never promoted runs as a plain call when its join comes; a promoted
 // one is popped back or, if it was stolen, waited for while helping.
 //
-// Only the oldest latent forks matter, so a stack records at most its
-// budget of unpromoted ones (frames[lo:depth]: latentBudget, raised while
-// thieves keep taking the offers, see "The budget adapts" below); a fork
-// made while that many are latent is not recorded at all: Join runs it as
-// two plain calls, with no frame, no guard and no store (about 2 ns over
-// serial code instead of about 7). Such a fork can never be offered: once thieves have taken the
-// recorded ones, the next offers are forks recorded later, deeper in the
-// recursion and smaller, until the older joins return (UTS T3 steals about
-// 5,000 times per run instead of about 370, at the same speed; a budget of
-// 16 or 64 changed neither T3 nor fib(35) with cutoff 20). A frame
-// leaves the stack when its second call starts inline, so the stack holds
-// only joins whose first call runs (or whose stolen second call is awaited),
-// and recording resumes as soon as one of them reaches its join.
+// Only the oldest latent forks matter, so a stack records at most its budget
+// of unpromoted ones (frames[lo:depth]: latentBudget, raised while thieves
+// keep taking the offers, see "The budget adapts" below); a fork made while
+// that many are latent is not recorded at all: Join runs it as two plain
+// calls, with no frame, no guard and no store (about 2 ns over serial code
+// instead of about 7). Such a fork can never be offered: once thieves have
+// taken the recorded ones, the next offers are forks recorded later, deeper
+// in the recursion and smaller, until the older joins return (UTS T3 steals
+// about 5,000 times per run instead of about 370, at the same speed; a budget
+// of 16 or 64 changed neither T3 nor fib(35) with cutoff 20). A frame leaves
+// the stack when its second call starts inline, so the stack holds only joins
+// whose first call runs (or whose stolen second call is awaited), and
+// recording resumes as soon as one of them reaches its join.
 //
 // An earlier version promoted only when the sleep state showed a hungry
 // worker. That left a fork made while every worker was busy latent until
@@ -113,7 +113,8 @@ const latentBudget = 4
 // 4.22–4.72, against 4.24–4.29 for a fixed 4.
 const maxLatentBudget = 16
 
-// budgetRelax is how many forks a stack with a raised budget records
-// without reaching the join of a stolen fork before halving it. 256, 1024, 4096 and 16384
-// measured the same on the reference tree; fib never raises it for long.
+// budgetRelax is how many forks a stack with a raised budget records without
+// reaching the join of a stolen fork before halving it. 256, 1024, 4096 and
+// 16384 measured the same on the reference tree; fib never raises it for
+// long.
 const budgetRelax = 1024

@@ -128,15 +128,15 @@ type nqArgs struct {
 	j, from int32
 }
 
-// nqKernel.count is NQueensSerial's loop with a join at each valid
-// placement: the placement's subtree runs first, inline, and the rest of the
-// row — the loop's continuation — is the fork thieves may take (the oldest one on
-// offer is the rest of the root's row). It joins at every valid placement
-// (856,188 times for N = 12, against the peers' 314,729 forks), which costs
-// little because a join that is not offered is a pair of plain calls, and
-// it checks the columns in the serial order with no second pass: the
-// peers' shape lists a row's legal columns first and then splits the list,
-// which cost forage 5-6% of serial speed at one worker (docs/benchmarks.md).
+// nqKernel.count is NQueensSerial's loop with a join at each valid placement:
+// the placement's subtree runs first, inline, and the rest of the row — the
+// loop's continuation — is the fork thieves may take (the oldest one on offer
+// is the rest of the root's row). It joins at every valid placement (856,188
+// times for N = 12, against the peers' 314,729 forks), which costs little
+// because a join that is not offered is a pair of plain calls, and it checks
+// the columns in the serial order with no second pass: the peers' shape lists
+// a row's legal columns first and then splits the list, which cost forage
+// 5-6% of serial speed at one worker (docs/benchmarks.md).
 //
 // nqKernel holds nqueens's Func; its method is the kernel, so that it calls
 // itself directly where Func.Inline allows (see fibKernel).
